@@ -1,0 +1,109 @@
+"""The JSON API: parse the request, call one use case, render the envelope."""
+
+import json
+from datetime import date, datetime
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from marshmallow import Schema, ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from werkzeug.routing import IntegerConverter
+
+from board import appointments, moves, schemas
+from board.db import get_engine
+from board.errors import BadRequest, DatabaseUnavailable, UnsupportedMediaType, ValidationFailed
+from board.models import ID_MAX
+from board.retry import current_policy
+
+bp = Blueprint("api", __name__)
+
+
+class AppointmentIdConverter(IntegerConverter):
+    """A positive bigint; anything else in the path is simply not found."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=ID_MAX)
+
+
+def ok(data, status: int = 200, headers: dict | None = None) -> Response:
+    response = jsonify({"ok": True, "data": data})
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def load_body(schema: Schema) -> dict:
+    """Return the request's JSON object, validated by `schema`."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType()
+    try:
+        body = json.loads(request.get_data())
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    try:
+        return schema.load(body)
+    except ValidationError as error:
+        raise ValidationFailed(error.normalized_messages()) from None
+
+
+def today() -> date:
+    return datetime.now(current_app.config["BOARD_ZONEINFO"]).date()
+
+
+@bp.get("/api/board")
+def board():
+    try:
+        query = schemas.board_query.load(request.args)
+    except ValidationError as error:
+        raise ValidationFailed(error.normalized_messages()) from None
+    first = query.get("from_") or query.get("to") or today()
+    last = query.get("to") or first
+    zone = current_app.config["BOARD_ZONEINFO"]
+    cards = appointments.board_cards(get_engine(), first, last, zone)
+    return ok(schemas.board_out(first, last, current_app.config["BOARD_TIMEZONE"], cards))
+
+
+@bp.post("/api/appointments")
+def create_appointment():
+    fields = load_body(schemas.appointment_in)
+    card = appointments.create_appointment(get_engine(), **fields)
+    location = url_for("api.get_appointment", appointment_id=card.id)
+    return ok(schemas.card_out(card), 201, {"Location": location})
+
+
+@bp.get("/api/appointments/<appointment_id:appointment_id>")
+def get_appointment(appointment_id: int):
+    return ok(schemas.card_out(appointments.get_appointment(get_engine(), appointment_id)))
+
+
+@bp.get("/api/appointments/<appointment_id:appointment_id>/history")
+def get_history(appointment_id: int):
+    rows = appointments.get_history(get_engine(), appointment_id)
+    return ok([schemas.history_item_out(row) for row in rows])
+
+
+@bp.post("/api/appointments/<appointment_id:appointment_id>/move")
+def move_appointment(appointment_id: int):
+    fields = load_body(schemas.move_in)
+    move = moves.Move(appointment_id, fields["status"], fields["version"])
+    return ok(schemas.card_out(moves.move_card(get_engine(), current_policy(), move)))
+
+
+@bp.post("/api/moves")
+def move_many():
+    fields = load_body(schemas.batch_move_in)
+    batch = [moves.Move(item["id"], item["status"], item["version"]) for item in fields["moves"]]
+    cards = moves.move_cards(get_engine(), current_policy(), batch)
+    return ok([schemas.card_out(card) for card in cards])
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as error:
+        raise DatabaseUnavailable() from error
+    return ok({"database": "ok"})

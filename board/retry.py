@@ -1,0 +1,65 @@
+"""The single jittered retry of a transaction that hit a transient deadlock or serialization failure."""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import Flask, current_app
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random
+
+from board.errors import TransientConflict, sqlstate_of
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEADLOCK_DETECTED = "40P01"
+SERIALIZATION_FAILURE = "40001"
+TRANSIENT_SQLSTATES = frozenset({DEADLOCK_DETECTED, SERIALIZATION_FAILURE})
+
+
+def is_transient(exc: BaseException) -> bool:
+    return sqlstate_of(exc) in TRANSIENT_SQLSTATES
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Two attempts at most; the second after a uniformly random 0..max_delay_ms pause."""
+
+    max_delay_ms: int = 50
+    sleep: Callable[[float], None] = time.sleep
+    on_retry: Callable[[str | None], None] | None = None
+
+    def run(self, transaction: Callable[[], T]) -> T:
+        """Run transaction(); after a transient failure run it once more; else raise TransientConflict."""
+        retrying = Retrying(
+            stop=stop_after_attempt(2),
+            wait=wait_random(0, self.max_delay_ms / 1000),
+            retry=retry_if_exception(is_transient),
+            before_sleep=self._before_retry,
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(transaction)
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning("transaction failed transiently twice, giving up", extra={"sqlstate": sqlstate_of(exc)})
+                raise TransientConflict(sqlstate_of(exc)) from exc
+            raise
+
+    def _before_retry(self, state: RetryCallState) -> None:
+        sqlstate = sqlstate_of(state.outcome.exception())
+        log.warning("retrying transaction after SQLSTATE %s", sqlstate, extra={"sqlstate": sqlstate})
+        if self.on_retry is not None:
+            self.on_retry(sqlstate)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["board.retry"] = RetryPolicy(max_delay_ms=app.config["BOARD_RETRY_MAX_DELAY_MS"])
+
+
+def current_policy() -> RetryPolicy:
+    return current_app.extensions["board.retry"]

@@ -1,0 +1,135 @@
+"""What comes in (marshmallow schemas that load and validate) and what goes out (JSON-ready dicts).
+
+Output is built by plain functions rather than schema.dump: the board renders hundreds of
+cards per request and the shapes are fixed, so a dict per row is all that is needed.
+"""
+
+from datetime import UTC, date, datetime
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from board.models import ID_MAX, INITIAL_STATUS, STATUSES, TEXT_MAX_LENGTH, VERSION_MAX
+
+MAX_BATCH_MOVES = 100
+MAX_BOARD_DAYS = 31
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class Text(fields.String):
+    """Text of 1 to 200 characters once surrounding whitespace is stripped."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            raise ValidationError("Must not be empty.")
+        if len(text) > TEXT_MAX_LENGTH:
+            raise ValidationError(f"Must be at most {TEXT_MAX_LENGTH} characters.")
+        if "\x00" in text:
+            raise ValidationError("Must not contain NUL characters.")
+        return text
+
+
+def _status(**kwargs) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(STATUSES, error="Must be one of: {choices}."), **kwargs
+    )
+
+
+def _version() -> fields.Integer:
+    return fields.Integer(strict=True, required=True, validate=validate.Range(1, VERSION_MAX))
+
+
+class AppointmentIn(Schema):
+    title = Text(required=True)
+    customer = Text(required=True)
+    scheduled_at = fields.AwareDateTime(
+        required=True,
+        validate=validate.Range(EARLIEST_TIME, LATEST_TIME, max_inclusive=False),
+        error_messages={"invalid_awareness": "Must be an ISO 8601 time with an offset, such as 2026-11-22T09:30:00+01:00."},
+    )
+    status = _status(load_default=INITIAL_STATUS)
+
+
+class MoveIn(Schema):
+    status = _status(required=True)
+    version = _version()
+
+
+class BatchMoveItemIn(MoveIn):
+    id = fields.Integer(strict=True, required=True, validate=validate.Range(1, ID_MAX))
+
+
+class BatchMoveIn(Schema):
+    moves = fields.List(
+        fields.Nested(BatchMoveItemIn),
+        required=True,
+        validate=validate.Length(1, MAX_BATCH_MOVES, error="Must hold between {min} and {max} moves."),
+    )
+
+    @validates_schema
+    def ids_are_unique(self, data, **kwargs):
+        ids = [move["id"] for move in data["moves"]]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValidationError(f"Each id may appear once; repeated: {duplicates}.", "moves")
+
+
+class BoardQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    from_ = fields.Date(data_key="from", format="%Y-%m-%d")
+    to = fields.Date(format="%Y-%m-%d")
+
+    @validates_schema
+    def range_is_sane(self, data, **kwargs):
+        first, last = data.get("from_"), data.get("to")
+        if first and last:
+            if last < first:
+                raise ValidationError("Must not be before from.", "to")
+            if (last - first).days + 1 > MAX_BOARD_DAYS:
+                raise ValidationError(f"The range may span at most {MAX_BOARD_DAYS} days.", "to")
+
+
+appointment_in = AppointmentIn()
+move_in = MoveIn()
+batch_move_in = BatchMoveIn()
+board_query = BoardQuery()
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def card_out(row) -> dict:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "customer": row.customer,
+        "scheduled_at": _utc_iso(row.scheduled_at),
+        "status": row.status,
+        "version": row.version,
+        "updated_at": _utc_iso(row.updated_at),
+    }
+
+
+def history_item_out(row) -> dict:
+    return {
+        "from_status": row.from_status,
+        "to_status": row.to_status,
+        "version": row.version,
+        "moved_at": _utc_iso(row.moved_at),
+    }
+
+
+def board_out(first: date, last: date, timezone: str, rows) -> dict:
+    columns = {status: [] for status in STATUSES}
+    for row in rows:
+        columns[row.status].append(card_out(row))
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "timezone": timezone,
+        "columns": [{"status": status, "cards": cards} for status, cards in columns.items()],
+    }

@@ -1,0 +1,109 @@
+"""Fixtures: one scratch database per test session on a real PostgreSQL, migrated by Alembic."""
+
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+from werkzeug.serving import make_server
+
+from board import create_app
+from board.db import normalize_url, start_embedded
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def alembic_config(url: URL) -> Config:
+    config = Config(toml_file=ROOT / "pyproject.toml")
+    config.attributes["url"] = url.render_as_string(hide_password=False)
+    return config
+
+
+def admin_engine(server_url: URL):
+    return create_engine(server_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def create_scratch_database(server_url: URL) -> URL:
+    name = f"board_test_{uuid.uuid4().hex[:12]}"
+    engine = admin_engine(server_url)
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server_url.set(database=name)
+
+
+def drop_database(server_url: URL, name: str) -> None:
+    engine = admin_engine(server_url)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> URL:
+    """The server under test: DATABASE_URL's when set, else the embedded one (stopped when pytest exits)."""
+    if os.environ.get("DATABASE_URL"):
+        return normalize_url(os.environ["DATABASE_URL"])
+    return start_embedded(ROOT / "instance" / "pgdata")
+
+
+@pytest.fixture(scope="session")
+def scratch_database(server_url):
+    """Make an empty database on the server under test; drop it afterwards."""
+    created = []
+
+    def make() -> URL:
+        url = create_scratch_database(server_url)
+        created.append(url.database)
+        return url
+
+    yield make
+    for name in created:
+        drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(scratch_database) -> URL:
+    url = scratch_database()
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({"DATABASE_URL": database_url.render_as_string(hide_password=False), "TESTING": True})
+    engine = app.extensions["board.engine"]
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE appointments, appointment_moves RESTART IDENTITY CASCADE"))
+    factories.Session.configure(bind=engine)
+    yield app
+    factories.Session.remove()
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def engine(app):
+    return app.extensions["board.engine"]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app behind a real threaded HTTP server on 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()

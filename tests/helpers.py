@@ -1,0 +1,45 @@
+"""Small helpers shared by tests: reading the database behind the API's back, counting statements."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event, text
+
+
+def table_rows(engine) -> dict:
+    """Every row of both tables, so a test can assert that nothing changed."""
+    with engine.connect() as conn:
+        return {
+            table: [tuple(row) for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
+            for table in ("appointments", "appointment_moves")
+        }
+
+
+def history_rows(engine, appointment_id: int) -> list:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT from_status, to_status, version FROM appointment_moves WHERE appointment_id = :id ORDER BY version"),
+            {"id": appointment_id},
+        ).all()
+
+
+def stored_card(engine, appointment_id: int):
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT status, version FROM appointments WHERE id = :id"), {"id": appointment_id}
+        ).one_or_none()
+
+
+@contextmanager
+def counting_statements(engine, fragment: str):
+    """Count the statements sent through `engine` whose SQL contains `fragment`."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if fragment in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
