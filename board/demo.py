@@ -4,6 +4,7 @@ from datetime import datetime, time
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from board import appointments
 from board.db import get_engine
@@ -32,6 +33,7 @@ def seed_today(engine, zone) -> int:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Add demo appointments for today if today's board is empty."""
     added = seed_today(get_engine(), current_app.config["BOARD_ZONEINFO"])

@@ -1,5 +1,8 @@
 """Small helpers shared by tests: reading the database behind the API's back, counting statements."""
 
+import json
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 
 from sqlalchemy import event, text
@@ -43,3 +46,15 @@ def counting_statements(engine, fragment: str):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def http_json(method: str, url: str, body=None, timeout: float = 30) -> tuple[int, dict, dict]:
+    """Send one real HTTP request; return (status, parsed JSON body, headers)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read()), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read()), dict(error.headers)

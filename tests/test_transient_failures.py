@@ -1,0 +1,161 @@
+"""The single retry against real PostgreSQL errors: a real deadlock, and injected failures."""
+
+import threading
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from tests.factories import AppointmentFactory
+from tests.helpers import counting_statements, history_rows, http_json, stored_card, table_rows
+
+
+@pytest.fixture
+def driver_url(database_url) -> str:
+    return database_url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def wait_for_lock_wait(driver_url: str, timeout: float = 10) -> None:
+    """Block until some backend of this database is waiting for a row lock."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(driver_url, autocommit=True) as observer:
+        while time.monotonic() < deadline:
+            waiting = observer.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
+            if waiting:
+                return
+            time.sleep(0.01)
+    raise AssertionError("no backend started waiting for a lock")
+
+
+def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(live_server, engine, driver_url, caplog):
+    first, second = AppointmentFactory.create_batch(2)
+    outcome = {}
+
+    def batch_move():
+        outcome["response"] = http_json("POST", f"{live_server}/api/moves", {"moves": [
+            {"id": first.id, "status": "READY", "version": 1},
+            {"id": second.id, "status": "COMPLETED", "version": 1},
+        ]})
+
+    with counting_statements(engine, "FOR UPDATE") as lock_attempts, psycopg.connect(driver_url) as other:
+        # `other` takes the rows in the opposite order to the batch: second, then first.
+        other.execute("SELECT 1 FROM appointments WHERE id = %s FOR UPDATE", (second.id,))
+        mover = threading.Thread(target=batch_move)
+        mover.start()
+        wait_for_lock_wait(driver_url)  # the batch holds `first` and waits for `second`
+        # Now `other` waits for `first`: a cycle. The batch began waiting first, so its deadlock
+        # check fires first and PostgreSQL aborts the batch's transaction with 40P01.
+        other.execute("SELECT 1 FROM appointments WHERE id = %s FOR UPDATE", (first.id,))
+        other.commit()
+        mover.join(timeout=30)
+
+    status, body, _ = outcome["response"]
+    assert status == 200, body
+    assert [(c["id"], c["status"], c["version"]) for c in body["data"]] == [
+        (first.id, "READY", 2), (second.id, "COMPLETED", 2)]
+    assert len(lock_attempts) == 2, "one failed attempt, one successful retry"
+    assert "retrying transaction after SQLSTATE 40P01" in caplog.text
+    assert history_rows(engine, first.id) == [("SCHEDULED", "READY", 2)]
+    assert history_rows(engine, second.id) == [("SCHEDULED", "COMPLETED", 2)]
+
+
+@pytest.fixture
+def inject_fault(engine):
+    """Make every history insert raise `sqlstate` inside PostgreSQL (only the first `times`, if given).
+
+    A sequence counts the attempts: sequences are not rolled back with the transaction.
+    """
+
+    def install(sqlstate: str, times: int | None = None):
+        limit = "TRUE" if times is None else f"n <= {times}"
+        with engine.begin() as conn:
+            conn.execute(text("CREATE SEQUENCE fault_attempts"))
+            conn.execute(text(f"""
+                CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE n bigint := nextval('fault_attempts');
+                BEGIN
+                    IF {limit} THEN
+                        RAISE EXCEPTION 'injected fault' USING ERRCODE = '{sqlstate}';
+                    END IF;
+                    RETURN NEW;
+                END $$"""))
+            conn.execute(text(
+                "CREATE TRIGGER inject_fault BEFORE INSERT ON appointment_moves"
+                " FOR EACH ROW EXECUTE FUNCTION inject_fault()"))
+
+    def attempts() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fault_attempts")).scalar()
+
+    yield install, attempts
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER IF EXISTS inject_fault ON appointment_moves"))
+        conn.execute(text("DROP FUNCTION IF EXISTS inject_fault()"))
+        conn.execute(text("DROP SEQUENCE IF EXISTS fault_attempts"))
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
+def test_transient_failure_on_both_attempts_is_503_with_retry_after_and_writes_nothing(
+        client, engine, inject_fault, sqlstate):
+    install, attempts = inject_fault
+    card = AppointmentFactory()
+    install(sqlstate)
+    before = table_rows(engine)
+
+    response = client.post(f"/api/appointments/{card.id}/move", json={"status": "READY", "version": 1})
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json()["error"]["code"] == "transient_conflict"
+    assert attempts() == 2
+    assert table_rows(engine) == before
+
+
+def test_batch_transient_failure_on_both_attempts_is_503_and_writes_nothing(client, engine, inject_fault):
+    install, attempts = inject_fault
+    cards = AppointmentFactory.create_batch(3)
+    install("40001")
+    before = table_rows(engine)
+
+    response = client.post("/api/moves", json={"moves": [{"id": c.id, "status": "READY", "version": 1} for c in cards]})
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert attempts() == 2, "the first history insert fails each attempt, so two attempts in all"
+    assert table_rows(engine) == before
+
+
+def test_one_transient_failure_is_rescued_and_the_move_is_written_once(client, engine, inject_fault):
+    install, attempts = inject_fault
+    card = AppointmentFactory()
+    install("40001", times=1)
+
+    response = client.post(f"/api/appointments/{card.id}/move", json={"status": "READY", "version": 1})
+
+    assert response.status_code == 200
+    assert response.get_json()["data"]["version"] == 2
+    assert attempts() == 2
+    assert stored_card(engine, card.id) == ("READY", 2)
+    assert history_rows(engine, card.id) == [("SCHEDULED", "READY", 2)]
+
+
+@pytest.mark.parametrize("sqlstate", ["P0001", "23505", "22P02"])
+def test_non_transient_database_error_is_not_retried_and_is_500_without_stack_trace(
+        client, engine, inject_fault, sqlstate):
+    install, attempts = inject_fault
+    card = AppointmentFactory()
+    install(sqlstate)
+    before = table_rows(engine)
+
+    response = client.post(f"/api/appointments/{card.id}/move", json={"status": "READY", "version": 1})
+
+    assert response.status_code == 500
+    assert response.get_json() == {"ok": False, "error": {
+        "code": "internal_error", "message": "Something went wrong on our side; try again later."}}
+    assert "injected fault" not in response.get_data(as_text=True)
+    assert attempts() == 1
+    assert table_rows(engine) == before
