@@ -56,3 +56,36 @@ def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, engine
         chain = ["SCHEDULED"] + [row.to_status for row in history]
         assert [row.from_status for row in history] == chain[:-1], "each move started where the last one ended"
         assert stored_card(engine, card_id).status == chain[-1]
+
+
+def test_concurrent_batches_in_opposite_orders_never_deadlock(live_server, engine, caplog):
+    cards = [card.id for card in AppointmentFactory.create_batch(4)]
+    answers = []
+    answers_lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def script(seed: int):
+        rng = random.Random(seed)
+        start.wait()
+        for _ in range(10):
+            order = cards[::-1] if seed % 2 else list(cards)
+            versions = {}
+            for card_id in order:
+                versions[card_id] = http_json("GET", f"{live_server}/api/appointments/{card_id}")[1]["data"]["version"]
+            status, body, _ = http_json("POST", f"{live_server}/api/moves", {"moves": [
+                {"id": card_id, "status": rng.choice(STATUSES), "version": versions[card_id]} for card_id in order]})
+            with answers_lock:
+                answers.append(status)
+
+    scripts = [threading.Thread(target=script, args=(seed,)) for seed in range(8)]
+    for thread in scripts:
+        thread.start()
+    for thread in scripts:
+        thread.join(timeout=120)
+
+    codes = Counter(answers)
+    assert len(answers) == 80 and set(codes) <= {200, 409}, codes
+    assert codes[200] > 0
+    assert "40P01" not in caplog.text, "no deadlock, so no retry was needed"
+    for card_id in cards:
+        assert stored_card(engine, card_id).version == 1 + codes[200] == 1 + len(history_rows(engine, card_id))
