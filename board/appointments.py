@@ -48,7 +48,12 @@ def get_history(engine: Engine, appointment_id: int) -> list[Row]:
         if read_card(conn, appointment_id) is None:
             raise NotFound()
         return conn.execute(
-            select(AppointmentMove.from_status, AppointmentMove.to_status, AppointmentMove.version, AppointmentMove.moved_at)
+            select(
+                AppointmentMove.from_status,
+                AppointmentMove.to_status,
+                AppointmentMove.version,
+                AppointmentMove.moved_at,
+            )
             .where(AppointmentMove.appointment_id == appointment_id)
             .order_by(AppointmentMove.version)
         ).all()

@@ -46,7 +46,9 @@ class AppointmentIn(Schema):
     scheduled_at = fields.AwareDateTime(
         required=True,
         validate=validate.Range(EARLIEST_TIME, LATEST_TIME, max_inclusive=False),
-        error_messages={"invalid_awareness": "Must be an ISO 8601 time with an offset, such as 2026-11-22T09:30:00+01:00."},
+        error_messages={
+            "invalid_awareness": "Must be an ISO 8601 time with an offset, such as 2026-11-22T09:30:00+01:00."
+        },
     )
     status = _status(load_default=INITIAL_STATUS)
 

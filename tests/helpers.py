@@ -20,7 +20,10 @@ def table_rows(engine) -> dict:
 def history_rows(engine, appointment_id: int) -> list:
     with engine.connect() as conn:
         return conn.execute(
-            text("SELECT from_status, to_status, version FROM appointment_moves WHERE appointment_id = :id ORDER BY version"),
+            text(
+                "SELECT from_status, to_status, version FROM appointment_moves"
+                " WHERE appointment_id = :id ORDER BY version"
+            ),
             {"id": appointment_id},
         ).all()
 

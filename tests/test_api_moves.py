@@ -70,7 +70,8 @@ def test_move_of_missing_card_is_404_and_writes_nothing(client, engine):
 
 
 def batch(client, *moves):
-    return client.post("/api/moves", json={"moves": [dict(zip(("id", "status", "version"), m)) for m in moves]})
+    items = [{"id": card_id, "status": status, "version": version} for card_id, status, version in moves]
+    return client.post("/api/moves", json={"moves": items})
 
 
 def test_batch_moves_all_and_answers_in_request_order(client, engine):

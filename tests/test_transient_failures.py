@@ -89,7 +89,7 @@ def inject_fault(engine):
 
     def attempts() -> int:
         with engine.connect() as conn:
-            return conn.execute(text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fault_attempts")).scalar()
+            return conn.scalar(text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fault_attempts"))
 
     yield install, attempts
     with engine.begin() as conn:
