@@ -35,7 +35,7 @@ def browser_required() -> bool:
 def missing_browser(message: str) -> None:
     """Skip, or fail when the browser tests are required."""
     if browser_required():
-        pytest.fail(f"{message} BOARD_REQUIRE_BROWSER is set, so the browser tests must run.", pytrace=False)
+        pytest.fail(f"{message} (BOARD_REQUIRE_BROWSER is set: the browser tests must run)", pytrace=False)
     pytest.skip(message)
 
 

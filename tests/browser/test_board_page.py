@@ -9,7 +9,7 @@ from board import create_app
 from board.demo import DEMO_CARDS
 from board.models import STATUSES
 from tests.browser.board_page import DAY, BoardPage
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, SCREENSHOTS
 from tests.conftest import serving
 from tests.factories import AppointmentFactory
 from tests.helpers import stored_card, table_rows
@@ -160,6 +160,7 @@ def test_a_card_in_flight_cannot_be_moved_again_while_other_cards_can(page, live
     expect(saving).to_have_class(re.compile(r"\bsaving\b"))
     expect(saving.locator(".saving-mark")).to_have_text("Saving…")
     expect(saving.locator("select")).to_be_disabled()
+    page.screenshot(path=SCREENSHOTS / "in_flight_card_saving.png")
 
     board.drag(oil.id, "COMPLETED")  # refused: its first move has no answer yet
 
