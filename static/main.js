@@ -88,7 +88,7 @@ async function load() {
   }
   setSync(`Times in ${state.board.timezone} · up to date at ${new Date().toLocaleTimeString()}`);
   if (result.unchanged) return;
-  el.day.value = state.board.from;
+  if (el.day.value !== state.board.from) el.day.value = state.board.from;
   el.loading.hidden = true;
   el.loadError.hidden = true;
   el.columns.hidden = false;
@@ -229,8 +229,7 @@ function announce(text) {
 }
 
 function toast(text, kind) {
-  const node = make("div", `toast ${kind}`);
-  node.setAttribute("role", "alert");
+  const node = make("div", `toast ${kind}`); // #toasts is a live region: adding it is announced
   const close = make("button", "toast-close", "×");
   close.type = "button";
   close.setAttribute("aria-label", "Dismiss");
@@ -308,6 +307,7 @@ function onPointerDown(event) {
   document.addEventListener("pointermove", onPointerMove);
   document.addEventListener("pointerup", onPointerUp);
   document.addEventListener("pointercancel", onPointerCancel);
+  document.addEventListener("keydown", onDragKey);
 }
 
 function onPointerMove(event) {
@@ -361,6 +361,13 @@ function onPointerCancel(event) {
   if (drag && event.pointerId === drag.pointerId) endDrag();
 }
 
+function onDragKey(event) {
+  if (drag && event.key === "Escape") {
+    endDrag();
+    announce("Drag cancelled.");
+  }
+}
+
 function endDrag() {
   drag.ghost?.remove();
   drag.target?.classList.remove("drop-target");
@@ -369,6 +376,7 @@ function endDrag() {
   document.removeEventListener("pointermove", onPointerMove);
   document.removeEventListener("pointerup", onPointerUp);
   document.removeEventListener("pointercancel", onPointerCancel);
+  document.removeEventListener("keydown", onDragKey);
   drag = null;
   if (renderQueued) render();
 }

@@ -102,7 +102,8 @@ def engine(app):
 def serving(app):
     """Serve `app` from a real threaded HTTP server on 127.0.0.1; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # A short poll interval: shutdown() waits for the loop to look, 0.5 s by default, per test.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="live-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -227,6 +227,9 @@ def test_a_move_in_one_page_appears_in_another_within_the_refresh_interval(new_p
     mine = BoardPage(new_page(), live_server).open(refresh_ms=refresh_ms)
     theirs = BoardPage(new_page(), live_server).open(refresh_ms=refresh_ms)
     expect(theirs.card_in("SCHEDULED", oil.id)).to_be_visible()
+    with theirs.page.expect_response(lambda r: "/api/board" in r.url and r.status == 304) as unchanged:
+        pass  # while nothing changes, a refresh is a 304 for the ETag the page holds
+    assert unchanged.value.request.headers["if-none-match"] == unchanged.value.headers["etag"]
 
     mine.drag(oil.id, "READY")
     mine.expect_settled_in("READY", oil.id)
