@@ -109,8 +109,9 @@ function setSync(text, warning = false) {
 }
 
 async function refreshForever() {
-  // A drag in progress or a hidden tab skips a beat; moves in flight are kept by mergeBoard.
-  if (!drag && !document.hidden && state.board !== null) await load();
+  // A hidden tab skips a beat. Moves in flight are kept by mergeBoard, and during a drag
+  // render() only queues the redraw for the drop.
+  if (!document.hidden && state.board !== null) await load();
   setTimeout(refreshForever, refreshInterval());
 }
 
@@ -317,6 +318,7 @@ function onPointerMove(event) {
     startDrag();
   }
   event.preventDefault();
+  scrollNearEdge(event.clientX);
   const rect = drag.card.getBoundingClientRect();
   drag.ghost.style.transform = `translate(${event.clientX - drag.startX + rect.left}px, ${event.clientY - drag.startY + rect.top}px)`;
   const target = columnAt(event.clientX, event.clientY);
@@ -325,6 +327,14 @@ function onPointerMove(event) {
     target?.classList.add("drop-target");
     drag.target = target;
   }
+}
+
+// On a narrow screen the columns scroll sideways: dragging near an edge scrolls them.
+function scrollNearEdge(x) {
+  const box = el.columns.getBoundingClientRect();
+  const edge = 48;
+  if (x > box.right - edge) el.columns.scrollLeft += 24;
+  else if (x < box.left + edge) el.columns.scrollLeft -= 24;
 }
 
 function startDrag() {

@@ -51,13 +51,17 @@ class BoardPage:
 
     def drag(self, card_id: int, status: str) -> None:
         """Drag a card with the mouse and drop it on a column."""
+        self.start_drag(card_id, status)
+        self.page.mouse.up()
+
+    def start_drag(self, card_id: int, status: str) -> None:
+        """Pick a card up with the mouse and hold it over a column, without dropping it."""
         box = self.card(card_id).bounding_box()
         x, y = self.drop_point(status)
         mouse = self.page.mouse
         mouse.move(box["x"] + box["width"] / 2, box["y"] + 15)
         mouse.down()
         mouse.move(x, y, steps=8)
-        mouse.up()
 
     def touch_drag(self, card_id: int, status: str) -> None:
         """Drag a card with a finger: real touch input through the DevTools protocol."""

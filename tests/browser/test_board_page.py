@@ -16,6 +16,14 @@ from tests.helpers import stored_card, table_rows
 
 MOVE_URL = "**/api/appointments/*/move"
 
+# True once a board refresh started after `since` answered 200 and the page went on to the next
+# refresh, which it only starts after handling the previous answer.
+REFRESH_HANDLED_SINCE = """(since) => {
+    const loads = performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/board"));
+    const changed = loads.findLast((e) => e.responseStatus === 200 && e.startTime > since);
+    return changed !== undefined && loads.some((e) => e.startTime > changed.responseEnd);
+}"""
+
 
 def at(hour: int, minute: int = 0) -> datetime:
     return datetime.combine(datetime.fromisoformat(DAY).date(), time(hour, minute), tzinfo=UTC)
@@ -181,6 +189,62 @@ def test_a_card_in_flight_cannot_be_moved_again_while_other_cards_can(page, live
     board.expect_settled_in("READY", oil.id)
     assert stored_card(engine, oil.id) == ("READY", 2)
     expect(board.count("COMPLETED")).to_have_text("0")
+
+
+def test_refreshes_keep_a_move_in_flight_and_wait_for_a_drag_to_end(page, live_server, client):
+    oil, tyres = card(9, title="Oil change"), card(10, title="Tyre swap")
+    board = BoardPage(page, live_server).open(refresh_ms=300)
+    held = []
+    page.route(MOVE_URL, lambda route: held.append(route) if f"/{oil.id}/move" in route.request.url
+               else route.continue_())
+    board.drag(oil.id, "READY")
+    expect(board.card_in("READY", oil.id).locator(".saving-mark")).to_be_visible()
+
+    created = client.post("/api/appointments", json={
+        "title": "Battery check", "customer": "Katherine Johnson", "scheduled_at": at(11).isoformat()})
+    battery = created.get_json()["data"]["id"]
+
+    # A refresh brings the new card and leaves the move in flight where the person put it.
+    expect(board.card_in("SCHEDULED", battery)).to_be_visible()
+    expect(board.card_in("READY", oil.id).locator(".saving-mark")).to_be_visible()
+
+    board.start_drag(tyres.id, "COMPLETED")
+    expect(page.locator(".ghost")).to_be_visible()
+    since = page.evaluate("performance.now()")
+    client.post(f"/api/appointments/{battery}/move", json={"status": "CANCELLED", "version": 1})
+    page.wait_for_function(REFRESH_HANDLED_SINCE, arg=since)
+
+    # The page has the refresh that saw Battery check cancelled, mid-drag: nothing is redrawn yet.
+    expect(page.locator(".ghost")).to_be_visible()
+    expect(board.card_in("SCHEDULED", tyres.id)).to_have_class(re.compile(r"\bdrag-source\b"))
+    expect(board.card_in("SCHEDULED", battery)).to_be_visible()
+    page.mouse.up()
+
+    board.expect_settled_in("COMPLETED", tyres.id)
+    expect(board.card_in("CANCELLED", battery)).to_be_visible()
+    held[0].continue_()
+    board.expect_settled_in("READY", oil.id)
+
+
+def test_the_day_picker_puts_the_day_in_the_url_and_a_reload_keeps_it(page, live_server):
+    today_card = card(9, title="Oil change")
+    tomorrow_card = AppointmentFactory(scheduled_at=datetime(2026, 3, 11, 9, tzinfo=UTC), title="Tyre swap")
+    board = BoardPage(page, live_server).open()
+    expect(board.card(today_card.id)).to_be_visible()
+
+    page.get_by_role("button", name="Next day").click()
+
+    expect(page).to_have_url(re.compile(r"[?&]date=2026-03-11\b"))
+    expect(board.card(tomorrow_card.id)).to_be_visible()
+    expect(board.card(today_card.id)).to_have_count(0)
+    page.reload()
+    expect(board.card(tomorrow_card.id)).to_be_visible()
+    expect(page.locator("#day")).to_have_value("2026-03-11")
+
+    page.go_back()
+
+    expect(board.card(today_card.id)).to_be_visible()
+    expect(page.locator("#day")).to_have_value(DAY)
 
 
 def test_a_card_can_be_moved_with_the_keyboard_only(page, live_server, engine):
