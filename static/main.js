@@ -99,8 +99,10 @@ function showLoadError(message) {
   el.loading.hidden = true;
   el.columns.hidden = true;
   el.loadErrorMessage.textContent = message;
-  el.loadError.hidden = false;
-  el.retry.focus();
+  if (el.loadError.hidden) {
+    el.loadError.hidden = false;
+    el.retry.focus();
+  }
 }
 
 function setSync(text, warning = false) {
@@ -110,8 +112,9 @@ function setSync(text, warning = false) {
 
 async function refreshForever() {
   // A hidden tab skips a beat. Moves in flight are kept by mergeBoard, and during a drag
-  // render() only queues the redraw for the drop.
-  if (!document.hidden && state.board !== null) await load();
+  // render() only queues the redraw for the drop. After a failed load this keeps trying too,
+  // so an unattended screen recovers by itself once the server is back.
+  if (!document.hidden && (state.board !== null || !el.loadError.hidden)) await load();
   setTimeout(refreshForever, refreshInterval());
 }
 

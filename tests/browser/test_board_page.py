@@ -337,3 +337,15 @@ def test_a_failed_load_shows_an_error_with_retry_instead_of_an_empty_board(page,
 
     expect(BoardPage(page, live_server).card_in("SCHEDULED", oil.id)).to_be_visible()
     expect(error).to_be_hidden()
+
+
+def test_an_unattended_error_state_recovers_by_itself_once_the_server_answers(page, live_server):
+    oil = card(9, title="Oil change")
+    page.route("**/api/board*", lambda route: route.abort("connectionrefused"))
+    page.goto(f"{live_server}/?date={DAY}&refresh=300")
+    expect(page.locator("#load-error")).to_contain_text("The server could not be reached.")
+
+    page.unroute("**/api/board*")  # nobody clicks Retry
+
+    expect(BoardPage(page, live_server).card_in("SCHEDULED", oil.id)).to_be_visible()
+    expect(page.locator("#load-error")).to_be_hidden()
