@@ -20,6 +20,7 @@ run: install
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: install
+	node --test tests/js/
 	$(BIN)/pytest
 
 clean:

@@ -9,7 +9,7 @@ Environment variables:
 
 from flask import Flask
 
-from board import api, config, db, demo, errors, retry
+from board import api, config, db, demo, errors, retry, web
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,6 +31,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)
 
 
 def register_commands(app: Flask) -> None:

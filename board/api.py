@@ -62,7 +62,13 @@ def board():
     last = query.get("to") or first
     zone = current_app.config["BOARD_ZONEINFO"]
     cards = appointments.board_cards(get_engine(), first, last, zone)
-    return ok(schemas.board_out(first, last, current_app.config["BOARD_TIMEZONE"], cards))
+    response = ok(schemas.board_out(first, last, current_app.config["BOARD_TIMEZONE"], cards))
+    # The ETag is a hash of the body itself, so it changes exactly when the board does: a move
+    # (status, version, updated_at), a card entering or leaving the range, another day or zone.
+    # The query still runs; what a 304 saves is the transfer and the page's re-render.
+    response.add_etag()
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
 
 
 @bp.post("/api/appointments")

@@ -1,0 +1,415 @@
+// The page: draws the board, turns drags, the Move to control and keys into moves, and refreshes.
+import { fetchBoard, moveCard } from "./api.js";
+import * as board from "./state.js";
+
+const DEFAULT_REFRESH_MS = 3000;
+const DRAG_THRESHOLD_PX = 6;
+const TOAST_MS = 8000;
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+const el = {
+  day: document.getElementById("day"),
+  previousDay: document.getElementById("previous-day"),
+  nextDay: document.getElementById("next-day"),
+  today: document.getElementById("today"),
+  sync: document.getElementById("sync"),
+  loading: document.getElementById("loading"),
+  loadError: document.getElementById("load-error"),
+  loadErrorMessage: document.getElementById("load-error-message"),
+  retry: document.getElementById("retry"),
+  columns: document.getElementById("columns"),
+  announcer: document.getElementById("announcer"),
+  toasts: document.getElementById("toasts"),
+};
+
+let state = board.emptyState();
+let etag = null;
+let loadCount = 0; // only the newest load's answer is shown
+let drag = null; // { id, card, pointerId, startX, startY, ghost, target } while a pointer is down on a card
+let renderQueued = false;
+
+// ---- the URL: ?date=YYYY-MM-DD picks the day (today when absent), ?refresh=ms the refresh interval
+
+function params() {
+  return new URLSearchParams(location.search);
+}
+
+function dayFromUrl() {
+  const day = params().get("date");
+  return day && DAY_PATTERN.test(day) ? day : null;
+}
+
+function refreshInterval() {
+  const ms = Number(params().get("refresh"));
+  return Number.isFinite(ms) && ms >= 100 ? ms : DEFAULT_REFRESH_MS;
+}
+
+function goToDay(day) {
+  const url = new URL(location.href);
+  if (day) url.searchParams.set("date", day);
+  else url.searchParams.delete("date");
+  history.pushState(null, "", url);
+  showDay();
+}
+
+function shiftDay(day, days) {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+// ---- loading
+
+function showDay() {
+  state = { ...state, board: null };
+  etag = null;
+  el.columns.hidden = true;
+  el.loadError.hidden = true;
+  el.loading.hidden = false;
+  load();
+}
+
+async function load() {
+  const mine = ++loadCount;
+  const shown = state.board !== null;
+  let result;
+  try {
+    result = await fetchBoard(dayFromUrl(), shown ? etag : null);
+  } catch (error) {
+    if (mine !== loadCount) return;
+    if (shown) setSync(`Could not refresh: ${error.message} Retrying…`, true);
+    else showLoadError(error.message);
+    return;
+  }
+  if (mine !== loadCount) return;
+  if (!result.unchanged) {
+    etag = result.etag;
+    state = board.mergeBoard(state, board.boardFromResponse(result.data));
+  }
+  setSync(`Times in ${state.board.timezone} · up to date at ${new Date().toLocaleTimeString()}`);
+  if (result.unchanged) return;
+  if (el.day.value !== state.board.from) el.day.value = state.board.from;
+  el.loading.hidden = true;
+  el.loadError.hidden = true;
+  el.columns.hidden = false;
+  render();
+}
+
+function showLoadError(message) {
+  el.loading.hidden = true;
+  el.columns.hidden = true;
+  el.loadErrorMessage.textContent = message;
+  if (el.loadError.hidden) {
+    el.loadError.hidden = false;
+    el.retry.focus();
+  }
+}
+
+function setSync(text, warning = false) {
+  el.sync.textContent = text;
+  el.sync.classList.toggle("warning", warning);
+}
+
+async function refreshForever() {
+  // A hidden tab skips a beat. Moves in flight are kept by mergeBoard, and during a drag
+  // render() only queues the redraw for the drop. After a failed load this keeps trying too,
+  // so an unattended screen recovers by itself once the server is back.
+  if (!document.hidden && (state.board !== null || !el.loadError.hidden)) await load();
+  setTimeout(refreshForever, refreshInterval());
+}
+
+// ---- drawing
+
+const timeFormats = new Map();
+
+function formatTime(iso, timeZone) {
+  if (!timeFormats.has(timeZone)) {
+    timeFormats.set(timeZone, new Intl.DateTimeFormat(undefined, { timeZone, hour: "2-digit", minute: "2-digit" }));
+  }
+  return timeFormats.get(timeZone).format(new Date(iso));
+}
+
+function statusLabel(status) {
+  const words = status.toLowerCase().replaceAll("_", " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function make(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function render() {
+  if (drag) {
+    renderQueued = true; // redrawing now would pull the card out from under the pointer
+    return;
+  }
+  renderQueued = false;
+  const focus = focusedCard();
+  el.columns.replaceChildren(...board.columnsOf(state).map(renderColumn));
+  restoreFocus(focus);
+}
+
+function renderColumn(column, index) {
+  const section = make("section", "column");
+  section.dataset.status = column.status;
+  const titleId = `column-${column.status}`;
+  section.setAttribute("aria-labelledby", titleId);
+  const heading = make("h2", "column-title");
+  heading.id = titleId;
+  heading.append(make("span", "column-name", statusLabel(column.status)), " ");
+  const count = make("span", "count", String(column.cards.length));
+  count.setAttribute("aria-label", `${column.cards.length} ${column.cards.length === 1 ? "card" : "cards"}`);
+  heading.append(count);
+  const key = make("span", "column-key", String(index + 1));
+  key.setAttribute("aria-hidden", "true");
+  heading.append(key);
+  const list = make("ol", "cards");
+  list.append(...column.cards.map(renderCard));
+  if (column.cards.length === 0) list.append(make("li", "empty", "No cards"));
+  section.append(heading, list);
+  return section;
+}
+
+function renderCard(card) {
+  const item = make("li", card.saving ? "card saving" : "card");
+  item.tabIndex = 0;
+  item.dataset.id = card.id;
+  item.dataset.version = card.version;
+  item.setAttribute("aria-describedby", "move-help");
+  item.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight 1 2 3 4 5 6");
+  const time = formatTime(card.scheduled_at, state.board.timezone);
+  const where = card.saving ? `, saving the move to ${statusLabel(card.status)}` : "";
+  item.setAttribute("aria-label", `${time} ${card.title}, ${card.customer}${where}`);
+  if (card.saving) item.setAttribute("aria-busy", "true");
+
+  const head = make("div", "card-head");
+  const clock = make("time", "time", time);
+  clock.dateTime = card.scheduled_at;
+  head.append(clock);
+  if (card.saving) head.append(make("span", "saving-mark", "Saving…"));
+
+  const control = make("label", "move-to");
+  control.append(make("span", "move-to-label", "Move to"));
+  const select = make("select");
+  select.disabled = card.saving;
+  for (const status of state.board.statuses) {
+    const option = make("option", null, statusLabel(status));
+    option.value = status;
+    option.selected = status === card.status;
+    select.append(option);
+  }
+  control.append(select);
+
+  item.append(head, make("p", "title", card.title), make("p", "customer", card.customer), control);
+  return item;
+}
+
+function focusedCard() {
+  const active = document.activeElement;
+  const card = active?.closest?.(".card");
+  if (!card || !el.columns.contains(card)) return null;
+  return { id: Number(card.dataset.id), onSelect: active.tagName === "SELECT" };
+}
+
+function restoreFocus(focus) {
+  if (!focus) return;
+  const card = cardElement(focus.id);
+  if (!card) return;
+  const select = card.querySelector("select");
+  (focus.onSelect && !select.disabled ? select : card).focus({ preventScroll: false });
+}
+
+function cardElement(id) {
+  return el.columns.querySelector(`.card[data-id="${id}"]`);
+}
+
+// ---- telling people what happened
+
+function announce(text) {
+  el.announcer.textContent = text;
+}
+
+function toast(text, kind) {
+  const node = make("div", `toast ${kind}`); // #toasts is a live region: adding it is announced
+  const close = make("button", "toast-close", "×");
+  close.type = "button";
+  close.setAttribute("aria-label", "Dismiss");
+  close.addEventListener("click", () => node.remove());
+  node.append(make("p", null, text), close);
+  el.toasts.append(node);
+  setTimeout(() => node.remove(), TOAST_MS);
+}
+
+// ---- moving
+
+async function requestMove(id, status) {
+  const card = board.findCard(state, id);
+  if (!card) return;
+  if (board.isPending(state, id)) {
+    announce(`${card.title} is still being saved; move it again once it is done.`);
+    return;
+  }
+  const moved = board.applyMove(state, id, status);
+  if (!moved) return;
+  state = moved;
+  render();
+  announce(`Moving ${card.title} to ${statusLabel(status)}…`);
+
+  const result = await moveCard(id, status, card.version);
+  if (result.outcome === "moved") {
+    state = board.confirmMove(state, result.card);
+    announce(`${card.title} moved to ${statusLabel(result.card.status)}.`);
+  } else if (result.outcome === "conflict") {
+    state = board.rollbackMove(state, id, result.current);
+    const now = result.current ? ` It is now in ${statusLabel(result.current.status)}.` : "";
+    toast(`Someone else changed this card; the board was refreshed.${now}`, "conflict");
+    load();
+  } else {
+    state = board.rollbackMove(state, id);
+    toast(`Moving ${card.title} failed, so it is back in ${statusLabel(card.status)}. ${result.message} You can retry.`, "failure");
+  }
+  render();
+}
+
+function onSelectChange(event) {
+  const select = event.target;
+  const card = select.closest(".card");
+  if (card) requestMove(Number(card.dataset.id), select.value);
+}
+
+function onCardKey(event) {
+  const card = event.target;
+  if (!card.classList?.contains("card") || event.altKey || event.ctrlKey || event.metaKey) return;
+  const current = board.findCard(state, Number(card.dataset.id));
+  if (!current) return;
+  const statuses = state.board.statuses;
+  let status = null;
+  if (event.key === "ArrowLeft") status = board.neighbourStatus(statuses, current.status, -1);
+  else if (event.key === "ArrowRight") status = board.neighbourStatus(statuses, current.status, 1);
+  else if (/^[1-9]$/.test(event.key)) status = statuses[Number(event.key) - 1] ?? null;
+  else return;
+  event.preventDefault();
+  if (status) requestMove(current.id, status);
+}
+
+// ---- dragging with pointer events: one code path for mouse, pen and touch
+
+function onPointerDown(event) {
+  const card = event.target.closest(".card");
+  if (!card || drag || event.target.closest(".move-to") || (event.pointerType === "mouse" && event.button !== 0)) return;
+  const id = Number(card.dataset.id);
+  if (board.isPending(state, id)) {
+    const title = board.findCard(state, id)?.title ?? "This card";
+    announce(`${title} is still being saved; move it again once it is done.`);
+    card.classList.add("refused");
+    return;
+  }
+  drag = { id, card, pointerId: event.pointerId, startX: event.clientX, startY: event.clientY, ghost: null, target: null };
+  document.addEventListener("pointermove", onPointerMove);
+  document.addEventListener("pointerup", onPointerUp);
+  document.addEventListener("pointercancel", onPointerCancel);
+  document.addEventListener("keydown", onDragKey);
+}
+
+function onPointerMove(event) {
+  if (!drag || event.pointerId !== drag.pointerId) return;
+  if (!drag.ghost) {
+    if (Math.hypot(event.clientX - drag.startX, event.clientY - drag.startY) < DRAG_THRESHOLD_PX) return;
+    startDrag();
+  }
+  event.preventDefault();
+  scrollNearEdge(event.clientX);
+  const rect = drag.card.getBoundingClientRect();
+  drag.ghost.style.transform = `translate(${event.clientX - drag.startX + rect.left}px, ${event.clientY - drag.startY + rect.top}px)`;
+  const target = columnAt(event.clientX, event.clientY);
+  if (target !== drag.target) {
+    drag.target?.classList.remove("drop-target");
+    target?.classList.add("drop-target");
+    drag.target = target;
+  }
+}
+
+// On a narrow screen the columns scroll sideways: dragging near an edge scrolls them.
+function scrollNearEdge(x) {
+  const box = el.columns.getBoundingClientRect();
+  const edge = 48;
+  if (x > box.right - edge) el.columns.scrollLeft += 24;
+  else if (x < box.left + edge) el.columns.scrollLeft -= 24;
+}
+
+function startDrag() {
+  const rect = drag.card.getBoundingClientRect();
+  const ghost = drag.card.cloneNode(true);
+  ghost.classList.add("ghost");
+  ghost.removeAttribute("tabindex");
+  ghost.setAttribute("aria-hidden", "true");
+  ghost.style.width = `${rect.width}px`;
+  document.body.append(ghost);
+  drag.ghost = ghost;
+  drag.card.classList.add("drag-source");
+  document.body.classList.add("dragging");
+  try {
+    drag.card.setPointerCapture(drag.pointerId);
+  } catch {
+    // A pointer the browser does not track (a synthetic event) still reaches the document.
+  }
+}
+
+function columnAt(x, y) {
+  return document.elementFromPoint(x, y)?.closest(".column") ?? null;
+}
+
+function onPointerUp(event) {
+  if (!drag || event.pointerId !== drag.pointerId) return;
+  const { id, ghost } = drag;
+  const target = ghost ? columnAt(event.clientX, event.clientY) : null;
+  endDrag();
+  if (target) requestMove(id, target.dataset.status);
+}
+
+function onPointerCancel(event) {
+  if (drag && event.pointerId === drag.pointerId) endDrag();
+}
+
+function onDragKey(event) {
+  if (drag && event.key === "Escape") {
+    endDrag();
+    announce("Drag cancelled.");
+  }
+}
+
+function endDrag() {
+  drag.ghost?.remove();
+  drag.target?.classList.remove("drop-target");
+  drag.card.classList.remove("drag-source");
+  document.body.classList.remove("dragging");
+  document.removeEventListener("pointermove", onPointerMove);
+  document.removeEventListener("pointerup", onPointerUp);
+  document.removeEventListener("pointercancel", onPointerCancel);
+  document.removeEventListener("keydown", onDragKey);
+  drag = null;
+  if (renderQueued) render();
+}
+
+// ---- wiring
+
+function start() {
+  el.columns.addEventListener("pointerdown", onPointerDown);
+  el.columns.addEventListener("change", onSelectChange);
+  el.columns.addEventListener("keydown", onCardKey);
+  el.columns.addEventListener("animationend", (event) => event.target.classList.remove("refused"));
+  el.retry.addEventListener("click", showDay);
+  el.day.addEventListener("change", () => el.day.value && goToDay(el.day.value));
+  el.previousDay.addEventListener("click", () => el.day.value && goToDay(shiftDay(el.day.value, -1)));
+  el.nextDay.addEventListener("click", () => el.day.value && goToDay(shiftDay(el.day.value, 1)));
+  el.today.addEventListener("click", () => goToDay(null));
+  window.addEventListener("popstate", showDay);
+  document.addEventListener("visibilitychange", () => !document.hidden && state.board && load());
+  showDay();
+  setTimeout(refreshForever, refreshInterval());
+}
+
+start();

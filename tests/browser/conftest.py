@@ -1,0 +1,88 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, one browser per session, one context per test.
+
+Without Chromium these tests are skipped, saying how to install it; with BOARD_REQUIRE_BROWSER=1
+(set by .ci/run) a missing browser fails them instead, so CI never counts a skip as a pass.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path(os.environ.get("BOARD_CHROMIUM", "/usr/bin/chromium"))
+# Without the background-networking flags Chromium keeps calling home, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+LAPTOP = {"width": 1366, "height": 820}
+
+
+def browser_required() -> bool:
+    return os.environ.get("BOARD_REQUIRE_BROWSER", "") not in ("", "0")
+
+
+def missing_browser(message: str) -> None:
+    """Skip, or fail when the browser tests are required."""
+    if browser_required():
+        pytest.fail(f"{message} (BOARD_REQUIRE_BROWSER is set: the browser tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        missing_browser(f"Chromium not found at {CHROMIUM}; install it with: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_browser("Playwright for Python is missing; install the test extras with: make install")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, request):
+    """Open pages in fresh contexts (each a separate person); screenshot each page at the end.
+
+    Also fails the test if the page threw an uncaught error or broke its Content-Security-Policy.
+    """
+    contexts, pages, problems = [], [], []
+
+    def open_page(**context_options):
+        options = {"locale": "en-GB", "viewport": LAPTOP, **context_options}
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(5000)
+        page.on("pageerror", lambda error: problems.append(f"uncaught error: {error}"))
+        page.on("console", lambda msg: "Content Security Policy" in msg.text and problems.append(msg.text))
+        pages.append(page)
+        return page
+
+    yield open_page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    for index, page in enumerate(pages):
+        suffix = f"-{index + 1}" if len(pages) > 1 else ""
+        page.screenshot(path=SCREENSHOTS / f"{name}{suffix}.png", full_page=True)
+    for context in contexts:
+        context.close()
+    assert not problems, problems
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
