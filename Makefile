@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install clean
+.PHONY: run test install bench clean
 
 install: $(VENV)/.installed
 
@@ -17,11 +17,19 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/alembic upgrade head
 	$(BIN)/flask --app wsgi seed-demo
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	BOARD_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c python:board.gunicorn_conf wsgi:app
 
 test: install
 	node --test tests/js/
 	$(BIN)/pytest
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+# Not part of `make test`: about 15 minutes of load on both cores (perf/bench.py).
+bench: $(VENV)/.bench-installed
+	$(BIN)/python perf/bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -5,15 +5,28 @@ Environment variables:
                               embedded PostgreSQL with its data under instance/pgdata.
     BOARD_TIMEZONE            IANA zone the board's days are counted in (default UTC).
     BOARD_RETRY_MAX_DELAY_MS  Longest random pause before the one retry of a deadlocked move (default 50).
+    BOARD_DB_LOCK_TIMEOUT_MS  Longest wait for a row lock before answering 503 (default 2000).
+    BOARD_DB_STATEMENT_TIMEOUT_MS
+                              Longest run of one SQL statement before answering 503 (default 5000).
+    BOARD_DB_CONNECT_TIMEOUT_S
+                              Longest wait to open a database connection (default 2, libpq's minimum).
+    BOARD_DB_POOL_SIZE        Connections per process; gunicorn_conf sets it to the threads per worker (default 5).
+    PROMETHEUS_MULTIPROC_DIR  Set by board.gunicorn_conf: /metrics then adds up all workers' values.
+    BOARD_WORKERS, BOARD_THREADS, BOARD_BIND
+                              gunicorn's workers, threads per worker and address (board/gunicorn_conf.py).
 """
 
 from flask import Flask
 
-from board import api, config, db, demo, errors, retry, web
+# The submodules are imported inside the functions, as in Flask's tutorial: importing the package
+# alone (as gunicorn does to read board.gunicorn_conf) must not import prometheus-client before
+# the master has set PROMETHEUS_MULTIPROC_DIR.
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the board app; test_config overrides the environment."""
+    from board import api, config, errors
+
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load(test_config))
     app.url_map.converters["appointment_id"] = api.AppointmentIdConverter
@@ -25,14 +38,22 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from board import db, logs, retry
+
+    logs.init_app(app)
     db.init_app(app)
     retry.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from board import api, metrics, web
+
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
+    metrics.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
+    from board import demo
+
     demo.init_app(app)

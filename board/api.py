@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
 
-from board import appointments, moves, schemas
+from board import appointments, metrics, moves, schemas
 from board.db import get_engine
 from board.errors import BadRequest, DatabaseUnavailable, UnsupportedMediaType, ValidationFailed
 from board.models import ID_MAX
@@ -91,6 +91,7 @@ def get_history(appointment_id: int):
 
 
 @bp.post("/api/appointments/<appointment_id:appointment_id>/move")
+@metrics.measure_move("single")
 def move_appointment(appointment_id: int):
     fields = load_body(schemas.move_in)
     move = moves.Move(appointment_id, fields["status"], fields["version"])
@@ -98,6 +99,7 @@ def move_appointment(appointment_id: int):
 
 
 @bp.post("/api/moves")
+@metrics.measure_move("batch")
 def move_many():
     fields = load_body(schemas.batch_move_in)
     batch = [moves.Move(item["id"], item["status"], item["version"]) for item in fields["moves"]]

@@ -7,10 +7,23 @@ DEFAULTS = {
     "DATABASE_URL": None,
     "BOARD_TIMEZONE": "UTC",
     "BOARD_RETRY_MAX_DELAY_MS": 50,
+    # A stuck lock or a runaway query must end in a 503 rather than hang a request thread.
+    "BOARD_DB_LOCK_TIMEOUT_MS": 2000,
+    "BOARD_DB_STATEMENT_TIMEOUT_MS": 5000,
+    # libpq rounds anything below 2 up to 2 seconds.
+    "BOARD_DB_CONNECT_TIMEOUT_S": 2,
+    # One connection per request thread; gunicorn_conf sets it to the worker's threads.
+    "BOARD_DB_POOL_SIZE": 5,
     "MAX_CONTENT_LENGTH": 64 * 1024,
 }
 
-_INTEGER_SETTINGS = ("BOARD_RETRY_MAX_DELAY_MS",)
+_INTEGER_SETTINGS = (
+    "BOARD_RETRY_MAX_DELAY_MS",
+    "BOARD_DB_LOCK_TIMEOUT_MS",
+    "BOARD_DB_STATEMENT_TIMEOUT_MS",
+    "BOARD_DB_CONNECT_TIMEOUT_S",
+    "BOARD_DB_POOL_SIZE",
+)
 
 
 class ConfigError(RuntimeError):
@@ -36,6 +49,8 @@ def _validated(settings: dict) -> dict:
             raise ConfigError(f"{name} must be a whole number, got {settings[name]!r}.") from None
         if settings[name] < 0:
             raise ConfigError(f"{name} must not be negative, got {settings[name]}.")
+    if settings["BOARD_DB_POOL_SIZE"] < 1:
+        raise ConfigError(f"BOARD_DB_POOL_SIZE must be at least 1, got {settings['BOARD_DB_POOL_SIZE']}.")
     zone_name = settings["BOARD_TIMEZONE"] or "UTC"
     try:
         settings["BOARD_ZONEINFO"] = ZoneInfo(zone_name)

@@ -89,15 +89,42 @@ def ensure_database(server_url: URL, name: str) -> None:
         admin.dispose()
 
 
-def make_engine(url: URL) -> Engine:
-    return create_engine(url, pool_pre_ping=True)
+def make_engine(
+    url: URL,
+    *,
+    pool_size: int = 5,
+    lock_timeout_ms: int = 2000,
+    statement_timeout_ms: int = 5000,
+    connect_timeout_s: int = 2,
+) -> Engine:
+    """An engine whose every connection gives up on a lock or a statement after the given time.
+
+    The timeouts travel in the startup packet (libpq `options`), so they cost no round trip.
+    pool_pre_ping replaces a connection that died with the server; with connect_timeout an
+    unreachable server fails the request in seconds instead of hanging it.
+    """
+    options = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=connect_timeout_s + 1,
+        connect_args={"connect_timeout": connect_timeout_s, "options": options},
+    )
 
 
 def init_app(app: Flask) -> None:
-    """Resolve the database, create the engine, and dispose of it with the app."""
+    """Resolve the database and create the engine."""
     url = resolve_url(app.config["DATABASE_URL"], app.instance_path)
     app.config["DATABASE_URL"] = url.render_as_string(hide_password=False)
-    app.extensions["board.engine"] = make_engine(url)
+    app.extensions["board.engine"] = make_engine(
+        url,
+        pool_size=app.config["BOARD_DB_POOL_SIZE"],
+        lock_timeout_ms=app.config["BOARD_DB_LOCK_TIMEOUT_MS"],
+        statement_timeout_ms=app.config["BOARD_DB_STATEMENT_TIMEOUT_MS"],
+        connect_timeout_s=app.config["BOARD_DB_CONNECT_TIMEOUT_S"],
+    )
 
 
 def get_engine() -> Engine:

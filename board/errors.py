@@ -3,7 +3,7 @@
 import logging
 
 import psycopg
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
@@ -101,8 +101,26 @@ class DatabaseUnavailable(BoardError):
     code = "database_unavailable"
     message = "The database is not answering; try again in a moment."
 
+    def __init__(self, sqlstate: str | None = None):
+        super().__init__()
+        self.sqlstate = sqlstate
+
     def headers(self) -> dict[str, str]:
         return {"Retry-After": "1"}
+
+
+# What a database error means to the caller, by SQLSTATE: the exact code, else its class prefix.
+# Only 40P01 and 40001 are retried (board.retry); these errors reach the caller once the retry
+# gave up, or at once. Lock and statement timeouts are not retried: the lock holder is likely
+# still there, and a retry would double the time a request thread is stuck.
+SQLSTATE_ERRORS: dict[str, type[BoardError]] = {
+    "40P01": TransientConflict,  # deadlock_detected, twice
+    "40001": TransientConflict,  # serialization_failure, twice
+    "55P03": TransientConflict,  # lock_not_available: lock_timeout ran out
+    "57014": TransientConflict,  # query_canceled: statement_timeout ran out
+    "57P": DatabaseUnavailable,  # the server is shutting down, crashed, or is starting
+    "08": DatabaseUnavailable,  # connection exceptions
+}
 
 
 _HTTP_CODES = {
@@ -115,6 +133,9 @@ _HTTP_CODES = {
 
 
 def error_response(status: int, body: dict, headers: dict | None = None) -> Response:
+    request_id = g.get("request_id")
+    if request_id is not None:
+        body = {**body, "request_id": request_id}
     response = jsonify({"ok": False, "error": body})
     response.status_code = status
     response.headers.update(headers or {})
@@ -122,6 +143,9 @@ def error_response(status: int, body: dict, headers: dict | None = None) -> Resp
 
 
 def handle_board_error(error: BoardError) -> Response:
+    sqlstate = getattr(error, "sqlstate", None)
+    if sqlstate is not None:
+        g.sqlstate = sqlstate
     return error_response(error.status, error.body(), error.headers())
 
 
@@ -137,10 +161,11 @@ def handle_http_exception(error: HTTPException) -> Response | HTTPException:
 
 
 def handle_database_error(error: DBAPIError) -> Response:
-    if error.connection_invalidated or _is_connection_failure(error):
-        log.error("database unavailable: %s", error.orig)
-        return handle_board_error(DatabaseUnavailable())
-    return handle_unexpected(error)
+    board_error = board_error_for(error)
+    if board_error is None:
+        return handle_unexpected(error)
+    log.error("database error SQLSTATE %s: %s", board_error.sqlstate, error.orig, extra={"sqlstate": board_error.sqlstate})
+    return handle_board_error(board_error)
 
 
 def sqlstate_of(exc: BaseException) -> str | None:
@@ -149,16 +174,25 @@ def sqlstate_of(exc: BaseException) -> str | None:
     return getattr(driver_error, "sqlstate", None)
 
 
-def _is_connection_failure(error: DBAPIError) -> bool:
+def board_error_for(error: DBAPIError) -> TransientConflict | DatabaseUnavailable | None:
+    """Return the error the caller sees for a database error, or None if it is a bug of ours."""
     sqlstate = sqlstate_of(error)
     if sqlstate is None:
         # psycopg raises OperationalError without a SQLSTATE when it cannot reach the server at all.
-        return isinstance(error.orig, psycopg.OperationalError)
-    return sqlstate.startswith(("08", "57P"))  # connection exceptions; server shutting down or starting
+        if error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError):
+            return DatabaseUnavailable()
+        return None
+    kind = SQLSTATE_ERRORS.get(sqlstate) or SQLSTATE_ERRORS.get(sqlstate[:3]) or SQLSTATE_ERRORS.get(sqlstate[:2])
+    if kind is None and error.connection_invalidated:
+        kind = DatabaseUnavailable
+    return kind(sqlstate) if kind is not None else None
 
 
 def handle_unexpected(error: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    sqlstate = sqlstate_of(error)
+    if sqlstate is not None:
+        g.sqlstate = sqlstate
+    log.exception("unhandled error on %s %s", request.method, request.path, extra={"sqlstate": sqlstate})
     return error_response(500, BoardError().body())
 
 

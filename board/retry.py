@@ -9,6 +9,7 @@ from typing import TypeVar
 from flask import Flask, current_app
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random
 
+from board import metrics
 from board.errors import TransientConflict, sqlstate_of
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class RetryPolicy:
     max_delay_ms: int = 50
     sleep: Callable[[float], None] = time.sleep
     on_retry: Callable[[str | None], None] | None = None
+    on_give_up: Callable[[str | None], None] | None = None
 
     def run(self, transaction: Callable[[], T]) -> T:
         """Run transaction(); after a transient failure run it once more; else raise TransientConflict."""
@@ -46,8 +48,11 @@ class RetryPolicy:
             return retrying(transaction)
         except Exception as exc:
             if is_transient(exc):
-                log.warning("transaction failed transiently twice, giving up", extra={"sqlstate": sqlstate_of(exc)})
-                raise TransientConflict(sqlstate_of(exc)) from exc
+                sqlstate = sqlstate_of(exc)
+                log.warning("transaction failed transiently twice, giving up", extra={"sqlstate": sqlstate})
+                if self.on_give_up is not None:
+                    self.on_give_up(sqlstate)
+                raise TransientConflict(sqlstate) from exc
             raise
 
     def _before_retry(self, state: RetryCallState) -> None:
@@ -58,7 +63,11 @@ class RetryPolicy:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["board.retry"] = RetryPolicy(max_delay_ms=app.config["BOARD_RETRY_MAX_DELAY_MS"])
+    app.extensions["board.retry"] = RetryPolicy(
+        max_delay_ms=app.config["BOARD_RETRY_MAX_DELAY_MS"],
+        on_retry=metrics.count_retry,
+        on_give_up=metrics.count_retry_gave_up,
+    )
 
 
 def current_policy() -> RetryPolicy:

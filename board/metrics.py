@@ -1,0 +1,145 @@
+"""Prometheus metrics at GET /metrics: moves by outcome, retries, move latency, HTTP requests by route.
+
+Under gunicorn, board.gunicorn_conf sets PROMETHEUS_MULTIPROC_DIR before any worker imports
+prometheus-client, which then keeps each process's values in a file of that folder; /metrics
+adds up the files of all workers, live and dead. Without it (tests, flask run) a plain
+in-process registry is used.
+"""
+
+import os
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, Flask, Response, g, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
+
+from board.errors import (
+    BadRequest,
+    NotFound,
+    TransientConflict,
+    UnsupportedMediaType,
+    ValidationFailed,
+    VersionConflict,
+    board_error_for,
+)
+
+KINDS = ("single", "batch")
+OUTCOMES = ("ok", "conflict", "not_found", "invalid", "transient", "error")
+
+# Fine enough to read a p95 anywhere from 1 ms to 1 s within a bucket's width.
+MOVE_BUCKETS = (
+    0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05,
+    0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0,
+)  # fmt: skip
+
+MOVES = Counter("board_moves", "Moves answered, by kind (single, batch) and outcome.", ["kind", "outcome"])
+MOVE_SECONDS = Histogram(
+    "board_move_duration_seconds",
+    "Time to answer a move request, parsing to response, by kind.",
+    ["kind"],
+    buckets=MOVE_BUCKETS,
+)
+RETRIES = Counter(
+    "board_move_retries", "Move transactions run a second time after a transient SQLSTATE.", ["sqlstate"]
+)
+RETRIES_FAILED = Counter(
+    "board_move_retries_failed",
+    "Retries whose second attempt failed transiently too (answered 503 transient_conflict).",
+    ["sqlstate"],
+)
+HTTP_REQUESTS = Counter(
+    "board_http_requests",
+    "HTTP requests answered, by route (the URL rule), method, status and status class.",
+    ["route", "method", "status", "status_class"],
+)
+
+# Label lookups take a lock and build a tuple; the label sets are few, so keep their children.
+_move_children = {
+    (kind, outcome): (MOVES.labels(kind, outcome), MOVE_SECONDS.labels(kind))
+    for kind in KINDS
+    for outcome in OUTCOMES
+}
+_http_children: dict[tuple, Counter] = {}
+
+
+def outcome_of(error: BaseException) -> str:
+    """Name what a failed move came to, the way /metrics and the request log report it."""
+    if isinstance(error, VersionConflict):
+        return "conflict"
+    if isinstance(error, NotFound):
+        return "not_found"
+    if isinstance(error, (BadRequest, UnsupportedMediaType, ValidationFailed)):
+        return "invalid"
+    if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
+        return "invalid"
+    if isinstance(error, TransientConflict):
+        return "transient"
+    if isinstance(error, DBAPIError) and isinstance(board_error_for(error), TransientConflict):
+        return "transient"
+    return "error"
+
+
+def measure_move(kind: str) -> Callable:
+    """Count a move view's outcome and time it; leave the outcome in g for the request log."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def measured(*args, **kwargs):
+            started = time.perf_counter()
+            outcome = "error"
+            try:
+                response = view(*args, **kwargs)
+                outcome = "ok"
+                return response
+            except Exception as error:
+                outcome = outcome_of(error)
+                raise
+            finally:
+                counter, histogram = _move_children[kind, outcome]
+                counter.inc()
+                histogram.observe(time.perf_counter() - started)
+                g.move_outcome = outcome
+
+        return measured
+
+    return decorate
+
+
+def count_retry(sqlstate: str | None) -> None:
+    RETRIES.labels(sqlstate or "unknown").inc()
+
+
+def count_retry_gave_up(sqlstate: str | None) -> None:
+    RETRIES_FAILED.labels(sqlstate or "unknown").inc()
+
+
+def count_request(response: Response) -> Response:
+    rule = request.url_rule
+    key = (rule.rule if rule is not None else "unmatched", request.method, response.status_code)
+    child = _http_children.get(key)
+    if child is None:
+        child = _http_children[key] = HTTP_REQUESTS.labels(*key[:2], str(key[2]), f"{key[2] // 100}xx")
+    child.inc()
+    return response
+
+
+bp = Blueprint("metrics", __name__)
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.after_request(count_request)
