@@ -77,15 +77,29 @@ def database_url(scratch_database) -> URL:
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app({"DATABASE_URL": database_url.render_as_string(hide_password=False), "TESTING": True})
+def make_app(database_url):
+    """Make an app on the test database with some settings overridden; dispose of its engine afterwards."""
+    made = []
+
+    def make(**settings):
+        config = {"DATABASE_URL": database_url.render_as_string(hide_password=False), "TESTING": True, **settings}
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["board.engine"].dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
     engine = app.extensions["board.engine"]
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE appointments, appointment_moves RESTART IDENTITY CASCADE"))
     factories.Session.configure(bind=engine)
     yield app
     factories.Session.remove()
-    engine.dispose()
 
 
 @pytest.fixture
