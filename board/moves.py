@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from board.appointments import CARD_COLUMNS, read_card
+from board.appointments import CARD_COLUMNS, one_statement, read_card
 from board.errors import NotFound, VersionConflict
 from board.models import Appointment, AppointmentMove
 from board.retry import RetryPolicy
@@ -68,10 +68,14 @@ def _apply(conn: Connection, move: Move) -> Row | None:
 
 
 def move_card(engine: Engine, retry: RetryPolicy, move: Move) -> Row:
-    """Move one card if its version is still `move.version`; return the card at its new version."""
+    """Move one card if its version is still `move.version`; return the card at its new version.
+
+    The move is one statement, so it runs in autocommit: the statement is the transaction. Only
+    when it matched no row does a second statement read the card, to tell 404 from 409.
+    """
 
     def transaction() -> Row:
-        with engine.begin() as conn:
+        with one_statement(engine) as conn:
             card = _apply(conn, move)
             if card is not None:
                 return card
