@@ -11,7 +11,11 @@ def test_unknown_api_path_is_404_in_envelope(client):
     assert response.status_code == 404
     assert response.get_json() == {
         "ok": False,
-        "error": {"code": "not_found", "message": "There is nothing at this address."},
+        "error": {
+            "code": "not_found",
+            "message": "There is nothing at this address.",
+            "request_id": response.headers["X-Request-ID"],
+        },
     }
 
 

@@ -155,7 +155,8 @@ def test_non_transient_database_error_is_not_retried_and_is_500_without_stack_tr
 
     assert response.status_code == 500
     assert response.get_json() == {"ok": False, "error": {
-        "code": "internal_error", "message": "Something went wrong on our side; try again later."}}
+        "code": "internal_error", "message": "Something went wrong on our side; try again later.",
+        "request_id": response.headers["X-Request-ID"]}}
     assert "injected fault" not in response.get_data(as_text=True)
     assert attempts() == 1
     assert table_rows(engine) == before
