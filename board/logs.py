@@ -27,20 +27,19 @@ def request_id_from(header: str | None) -> str:
 
 
 class JsonLines(logging.Formatter):
-    """One JSON object per record; request fields, the request id and any SQLSTATE as keys."""
+    """One JSON object per record, with the request id and any SQLSTATE as keys."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = getattr(record, "fields", None)
-        if line is None:
-            line = {"level": record.levelname.lower(), "logger": record.name, "message": record.getMessage()}
-            if has_request_context() and "request_id" in g:
-                line["request_id"] = g.request_id
-            sqlstate = getattr(record, "sqlstate", None)
-            if sqlstate is not None:
-                line["sqlstate"] = sqlstate
-            if record.exc_info:
-                line["exception"] = self.formatException(record.exc_info)
-        return json.dumps({"time": round(record.created, 3), **line}, default=str)
+        line = {"time": round(record.created, 3), "level": record.levelname.lower(), "logger": record.name}
+        line["message"] = record.getMessage()
+        if has_request_context() and "request_id" in g:
+            line["request_id"] = g.request_id
+        sqlstate = getattr(record, "sqlstate", None)
+        if sqlstate is not None:
+            line["sqlstate"] = sqlstate
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
 
 
 class StderrHandler(logging.Handler):
@@ -89,7 +88,10 @@ def log_request(response: Response) -> Response:
     sqlstate = g.get("sqlstate")
     if sqlstate is not None:
         fields["sqlstate"] = sqlstate
-    request_log.info("request", extra={"fields": fields})
+    if request_log.isEnabledFor(logging.INFO):
+        # Written directly rather than through logging.Logger: a LogRecord per request cost
+        # more CPU than the line itself. The board.request logger's level still turns it off.
+        sys.stderr.write(json.dumps({"time": round(time.time(), 3), **fields}) + "\n")
     return response
 
 

@@ -135,14 +135,23 @@ def postgres_processes(server) -> list:
 
 
 def cpu_seconds(processes) -> float:
-    total = 0.0
+    return sum(cpu_by_pid(processes).values())
+
+
+def cpu_by_pid(processes) -> dict[int, float]:
+    seconds = {}
     for process in processes:
         try:
             times = process.cpu_times()
-            total += times.user + times.system
+            seconds[process.pid] = times.user + times.system
         except psutil.NoSuchProcess:
             pass
-    return total
+    return seconds
+
+
+def app_processes(gunicorn) -> list:
+    master = psutil.Process(gunicorn.pid)
+    return [master, *master.children(recursive=True)]
 
 
 # --- 1. the limit: pgbench -------------------------------------------------------------------
@@ -204,16 +213,18 @@ def start_gunicorn(url, logfile):
     process = subprocess.Popen(
         [BIN / "gunicorn", "-c", "python:board.gunicorn_conf", "wsgi:app"], cwd=ROOT, env=env, stdout=logfile, stderr=logfile
     )
-    for _ in range(100):
+    workers = int(env.get("BOARD_WORKERS", "2"))
+    for _ in range(200):
         try:
             status, _ = get(port, "/healthz")
-            if status == 200:
+            # Wait for every worker, so that the CPU counts of the first run include them all.
+            if status == 200 and len(psutil.Process(process.pid).children()) >= workers:
                 return process, port
         except OSError:
             pass
         time.sleep(0.1)
     process.terminate()
-    raise RuntimeError("gunicorn did not answer /healthz within 10 s")
+    raise RuntimeError("gunicorn did not answer /healthz with all its workers within 20 s")
 
 
 def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
@@ -231,13 +242,12 @@ def run_k6(server, gunicorn, port, engine, vus: int, cards: int, seconds: int) -
         "-e", f"BASE_URL=http://127.0.0.1:{port}", "-e", "FIRST_ID=1", "-e", f"CARDS={cards}",
         "-e", f"VUS={vus}", "-e", f"DURATION={seconds}s", str(ROOT / "perf" / "k6-move.js"),
     ]  # fmt: skip
-    app = psutil.Process(gunicorn.pid)
-    app_processes = [app, *app.children(recursive=True)]
-    app_before, db_before = cpu_seconds(app_processes), cpu_seconds(postgres_processes(server))
+    app_before, db_before = cpu_by_pid(app_processes(gunicorn)), cpu_seconds(postgres_processes(server))
     k6_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, capture_output=True, text=True)
     k6_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    app_cpu = cpu_seconds(app_processes) - app_before
+    # A worker that (re)started during the run counts from zero.
+    app_cpu = sum(seconds - app_before.get(pid, 0.0) for pid, seconds in cpu_by_pid(app_processes(gunicorn)).items())
     db_cpu = cpu_seconds(postgres_processes(server)) - db_before
     metrics = json.loads(summary.read_text())["metrics"]
     summary.unlink()
