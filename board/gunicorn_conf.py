@@ -17,6 +17,8 @@ threads = int(_os.environ.get("BOARD_THREADS", "4"))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
+# Workers touch a heartbeat file all the time; in memory that costs no disk I/O.
+worker_tmp_dir = "/dev/shm" if _os.path.isdir("/dev/shm") else None
 # board writes its own JSON request line (board/logs.py); gunicorn's access log would double it.
 accesslog = None
 errorlog = "-"

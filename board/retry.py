@@ -4,6 +4,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar
 
 from flask import Flask, current_app
@@ -34,9 +35,11 @@ class RetryPolicy:
     on_retry: Callable[[str | None], None] | None = None
     on_give_up: Callable[[str | None], None] | None = None
 
-    def run(self, transaction: Callable[[], T]) -> T:
-        """Run transaction(); after a transient failure run it once more; else raise TransientConflict."""
-        retrying = Retrying(
+    @cached_property
+    def _retrying(self) -> Retrying:
+        # Built once per policy: tenacity keeps each call's state thread-local, so one Retrying
+        # serves every request thread, and a move no longer pays for building it.
+        return Retrying(
             stop=stop_after_attempt(2),
             wait=wait_random(0, self.max_delay_ms / 1000),
             retry=retry_if_exception(is_transient),
@@ -44,8 +47,11 @@ class RetryPolicy:
             sleep=self.sleep,
             reraise=True,
         )
+
+    def run(self, transaction: Callable[[], T]) -> T:
+        """Run transaction(); after a transient failure run it once more; else raise TransientConflict."""
         try:
-            return retrying(transaction)
+            return self._retrying(transaction)
         except Exception as exc:
             if is_transient(exc):
                 sqlstate = sqlstate_of(exc)
