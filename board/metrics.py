@@ -43,9 +43,7 @@ MOVE_SECONDS = Histogram(
     ["kind"],
     buckets=MOVE_BUCKETS,
 )
-RETRIES = Counter(
-    "board_move_retries", "Move transactions run a second time after a transient SQLSTATE.", ["sqlstate"]
-)
+RETRIES = Counter("board_move_retries", "Move transactions run a second time after a transient SQLSTATE.", ["sqlstate"])
 RETRIES_FAILED = Counter(
     "board_move_retries_failed",
     "Retries whose second attempt failed transiently too (answered 503 transient_conflict).",
@@ -59,9 +57,7 @@ HTTP_REQUESTS = Counter(
 
 # Label lookups take a lock and build a tuple; the label sets are few, so keep their children.
 _move_children = {
-    (kind, outcome): (MOVES.labels(kind, outcome), MOVE_SECONDS.labels(kind))
-    for kind in KINDS
-    for outcome in OUTCOMES
+    (kind, outcome): (MOVES.labels(kind, outcome), MOVE_SECONDS.labels(kind)) for kind in KINDS for outcome in OUTCOMES
 }
 _http_children: dict[tuple, Counter] = {}
 

@@ -57,9 +57,16 @@ def log(message: str) -> None:
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -84,10 +91,21 @@ def start_database():
     admin = create_engine(server_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text('CREATE DATABASE "bench"'))
-        settings = dict(conn.execute(text("SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'server_version')")).all())
+        settings = dict(
+            conn.execute(
+                text(
+                    "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'server_version')"
+                )
+            ).all()
+        )
     admin.dispose()
     url = server_url.set(database="bench")
-    subprocess.run([BIN / "alembic", "-x", f"url={url.render_as_string(hide_password=False)}", "upgrade", "head"], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [BIN / "alembic", "-x", f"url={url.render_as_string(hide_password=False)}", "upgrade", "head"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     return server, url, settings
 
 
@@ -211,7 +229,11 @@ def start_gunicorn(url, logfile):
         PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="bench-metrics-"),
     )
     process = subprocess.Popen(
-        [BIN / "gunicorn", "-c", "python:board.gunicorn_conf", "wsgi:app"], cwd=ROOT, env=env, stdout=logfile, stderr=logfile
+        [BIN / "gunicorn", "-c", "python:board.gunicorn_conf", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=logfile,
+        stderr=logfile,
     )
     workers = int(env.get("BOARD_WORKERS", "2"))
     for _ in range(200):
@@ -307,7 +329,13 @@ def seed_scale(engine) -> int:
                 "FROM (SELECT i, CAST(:first AS timestamptz) + random() * (:span * interval '1 day') AS t "
                 "      FROM generate_series(1, :rest) AS i) AS spread"
             ),
-            {"day": SCALE_DAY, "days": SCALE_WINDOW_DAYS, "first": SCALE_FROM, "span": SCALE_YEARS_DAYS - SCALE_WINDOW_DAYS, "rest": SCALE_ROWS - window - existing},
+            {
+                "day": SCALE_DAY,
+                "days": SCALE_WINDOW_DAYS,
+                "first": SCALE_FROM,
+                "span": SCALE_YEARS_DAYS - SCALE_WINDOW_DAYS,
+                "rest": SCALE_ROWS - window - existing,
+            },
         )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE appointments"))
@@ -328,14 +356,23 @@ def board_latency(port: int, first: dt.date, last: dt.date, requests: int) -> di
         assert status == 200
     conn.close()
     p = percentiles(timings)
-    return {"range": f"{first} to {last}" if first != last else str(first), "days": (last - first).days + 1, "cards": cards, "requests": requests, "p50": p[50], "p95": p[95]}
+    return {
+        "range": f"{first} to {last}" if first != last else str(first),
+        "days": (last - first).days + 1,
+        "cards": cards,
+        "requests": requests,
+        "p50": p[50],
+        "p95": p[95],
+    }
 
 
 def explain(engine, first: dt.date, last: dt.date) -> str:
     start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     with engine.connect() as conn:
-        rows = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + BOARD_SQL), {"start": start, "end": end}).scalars()
+        rows = conn.execute(
+            text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + BOARD_SQL), {"start": start, "end": end}
+        ).scalars()
         return "\n".join(rows)
 
 
@@ -400,8 +437,18 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
             "|---|---:|---:|---:|---:|---:|---|",
         ]
         for b in scale["boards"]:
-            out.append(f"| {b['range']} | {b['days']} | {b['cards']:,} | {b['requests']} | {b['p50']:.1f} | {b['p95']:.1f} | {b['index']} |")
-        out += ["", f"`EXPLAIN (ANALYZE, BUFFERS)` of the board query for {SCALE_DAY}:", "", "```", scale["explain"], "```", ""]
+            out.append(
+                f"| {b['range']} | {b['days']} | {b['cards']:,} | {b['requests']} | {b['p50']:.1f} | {b['p95']:.1f} | {b['index']} |"
+            )
+        out += [
+            "",
+            f"`EXPLAIN (ANALYZE, BUFFERS)` of the board query for {SCALE_DAY}:",
+            "",
+            "```",
+            scale["explain"],
+            "```",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -415,7 +462,11 @@ def targets(runs: list[dict], limits: dict, scale: dict | None) -> list[str]:
 
     main_run, hot_run = service.get((16, ALL_CARDS)), service.get((64, HOT_CARDS))
     if main_run:
-        check("app CPU per cycle, 16 VUs, 10,000 cards: <= 1.5 ms", f"{main_run['app_cpu_ms']:.2f} ms", main_run["app_cpu_ms"] <= 1.5)
+        check(
+            "app CPU per cycle, 16 VUs, 10,000 cards: <= 1.5 ms",
+            f"{main_run['app_cpu_ms']:.2f} ms",
+            main_run["app_cpu_ms"] <= 1.5,
+        )
         limit = limits.get((16, ALL_CARDS))
         if limit:
             ratio = main_run["cycles_s"] / limit["cycles_s"]
@@ -437,7 +488,9 @@ def targets(runs: list[dict], limits: dict, scale: dict | None) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["limit", "service", "scale"], action="append", help="run only these parts (repeatable)")
+    parser.add_argument(
+        "--only", choices=["limit", "service", "scale"], action="append", help="run only these parts (repeatable)"
+    )
     parser.add_argument("--vus", type=int, action="append", help="concurrency levels (default 16 and 64)")
     parser.add_argument("--cards", type=int, action="append", help="card counts (default 10000 and 10)")
     parser.add_argument("--duration", type=int, default=20, help="seconds per k6 run")
@@ -480,7 +533,9 @@ def main() -> None:
             for board in boards:
                 last = SCALE_DAY + dt.timedelta(days=board["days"] - 1)
                 plan = explain(engine, SCALE_DAY, last)
-                board["index"] = "yes (ix_appointments_scheduled_at_id)" if "ix_appointments_scheduled_at_id" in plan else "NO"
+                board["index"] = (
+                    "yes (ix_appointments_scheduled_at_id)" if "ix_appointments_scheduled_at_id" in plan else "NO"
+                )
                 if board["days"] == 1:
                     scale_plan = plan
             scale = {"rows": rows, "boards": boards, "explain": scale_plan}

@@ -83,7 +83,13 @@ def test_a_batch_that_cannot_get_its_locks_answers_503_and_moves_nothing(app, ma
     before = table_rows(engine)
 
     response = impatient.post(
-        "/api/moves", json={"moves": [{"id": free.id, "status": "READY", "version": 1}, {"id": held.id, "status": "READY", "version": 1}]}
+        "/api/moves",
+        json={
+            "moves": [
+                {"id": free.id, "status": "READY", "version": 1},
+                {"id": held.id, "status": "READY", "version": 1},
+            ]
+        },
     )
 
     assert response.status_code == 503
