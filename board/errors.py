@@ -164,7 +164,13 @@ def handle_database_error(error: DBAPIError) -> Response:
     board_error = board_error_for(error)
     if board_error is None:
         return handle_unexpected(error)
-    log.error("database error SQLSTATE %s: %s", board_error.sqlstate, error.orig, extra={"sqlstate": board_error.sqlstate})
+    log.error(
+        "%s (SQLSTATE %s): %s",
+        board_error.code,
+        board_error.sqlstate or "none, no connection",
+        error.orig,
+        extra={"sqlstate": board_error.sqlstate},
+    )
     return handle_board_error(board_error)
 
 
