@@ -27,7 +27,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
-# Not part of `make test`: about 15 minutes of load on both cores (perf/bench.py).
+# Not part of `make test`: about 3 minutes of load on both cores (perf/bench.py).
 bench: $(VENV)/.bench-installed
 	$(BIN)/python perf/bench.py
 

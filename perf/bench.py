@@ -5,7 +5,7 @@ at the end) and the app under gunicorn on 127.0.0.1 with its production settings
 (board/gunicorn_conf.py: metrics, JSON request logs and timeouts all on). Prints one table and
 writes it, with the machine it ran on, to docs/BENCHMARKS.md.
 
-    .venv/bin/python perf/bench.py                # everything, about 8 minutes
+    .venv/bin/python perf/bench.py                # everything, about 3 minutes
     .venv/bin/python perf/bench.py --only service --vus 16 --duration 10
 """
 
