@@ -26,6 +26,9 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 LAPTOP = {"width": 1366, "height": 820}
+# Upper bounds on waiting for what a person would see, not pauses: a loaded CI machine
+# (two cores shared by Chromium, the app and PostgreSQL) can take seconds to repaint.
+WAIT_MS = 10_000
 
 
 def browser_required() -> bool:
@@ -44,9 +47,10 @@ def browser():
     if not CHROMIUM.exists():
         missing_browser(f"Chromium not found at {CHROMIUM}; install it with: apt-get install chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         missing_browser("Playwright for Python is missing; install the test extras with: make install")
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -66,7 +70,7 @@ def new_page(browser, request):
         context = browser.new_context(**options)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(5000)
+        page.set_default_timeout(WAIT_MS)
         page.on("pageerror", lambda error: problems.append(f"uncaught error: {error}"))
         page.on("console", lambda msg: "Content Security Policy" in msg.text and problems.append(msg.text))
         pages.append(page)

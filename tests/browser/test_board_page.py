@@ -298,8 +298,9 @@ def test_a_move_in_one_page_appears_in_another_within_the_refresh_interval(new_p
     mine.drag(oil.id, "READY")
     mine.expect_settled_in("READY", oil.id)
 
-    # Two intervals plus slack: the other page's next refresh must bring the move.
-    expect(theirs.card_in("READY", oil.id)).to_be_visible(timeout=2 * refresh_ms + 1500)
+    # Only the other page's timer can bring the move (it is never reloaded). The bound is two
+    # intervals plus slack for a loaded CI machine, so it fails if refreshing stops, not if CI is slow.
+    expect(theirs.card_in("READY", oil.id)).to_be_visible(timeout=2 * refresh_ms + 5000)
     expect(theirs.count("READY")).to_have_text("1")
     expect(theirs.count("SCHEDULED")).to_have_text("0")
 
