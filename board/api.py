@@ -3,7 +3,7 @@
 import json
 from datetime import date, datetime
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from marshmallow import Schema, ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from board import appointments, metrics, moves, schemas
 from board.db import get_engine
-from board.errors import BadRequest, DatabaseUnavailable, UnsupportedMediaType, ValidationFailed
+from board.errors import BadRequest, DatabaseUnavailable, UnsupportedMediaType, ValidationFailed, envelope
 from board.models import ID_MAX
 from board.retry import current_policy
 
@@ -26,10 +26,7 @@ class AppointmentIdConverter(IntegerConverter):
 
 
 def ok(data, status: int = 200, headers: dict | None = None) -> Response:
-    response = jsonify({"ok": True, "data": data})
-    response.status_code = status
-    response.headers.update(headers or {})
-    return response
+    return envelope({"ok": True, "data": data}, status, headers)
 
 
 def load_body(schema: Schema) -> dict:

@@ -132,14 +132,19 @@ _HTTP_CODES = {
 }
 
 
+def envelope(payload: dict, status: int, headers: dict | None = None) -> Response:
+    """A JSON response in the envelope; `payload` holds "ok" and "data" or "error"."""
+    response = jsonify(payload)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
 def error_response(status: int, body: dict, headers: dict | None = None) -> Response:
     request_id = g.get("request_id")
     if request_id is not None:
         body = {**body, "request_id": request_id}
-    response = jsonify({"ok": False, "error": body})
-    response.status_code = status
-    response.headers.update(headers or {})
-    return response
+    return envelope({"ok": False, "error": body}, status, headers)
 
 
 def handle_board_error(error: BoardError) -> Response:
@@ -183,13 +188,12 @@ def sqlstate_of(exc: BaseException) -> str | None:
 def board_error_for(error: DBAPIError) -> TransientConflict | DatabaseUnavailable | None:
     """Return the error the caller sees for a database error, or None if it is a bug of ours."""
     sqlstate = sqlstate_of(error)
-    if sqlstate is None:
-        # psycopg raises OperationalError without a SQLSTATE when it cannot reach the server at all.
-        if error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError):
-            return DatabaseUnavailable()
-        return None
-    kind = SQLSTATE_ERRORS.get(sqlstate) or SQLSTATE_ERRORS.get(sqlstate[:3]) or SQLSTATE_ERRORS.get(sqlstate[:2])
-    if kind is None and error.connection_invalidated:
+    kind = None
+    if sqlstate is not None:
+        kind = SQLSTATE_ERRORS.get(sqlstate) or SQLSTATE_ERRORS.get(sqlstate[:3]) or SQLSTATE_ERRORS.get(sqlstate[:2])
+    # psycopg raises OperationalError without a SQLSTATE when it cannot reach the server at all.
+    unreachable = sqlstate is None and isinstance(error.orig, psycopg.OperationalError)
+    if kind is None and (error.connection_invalidated or unreachable):
         kind = DatabaseUnavailable
     return kind(sqlstate) if kind is not None else None
 

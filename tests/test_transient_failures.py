@@ -98,15 +98,20 @@ def inject_fault(engine):
         conn.execute(text("DROP SEQUENCE IF EXISTS fault_attempts"))
 
 
+def move_a_card_under_fault(client, engine, install, sqlstate):
+    """Make a card, make its history insert fail with `sqlstate`, move it; return the answer and the rows before."""
+    card = AppointmentFactory()
+    install(sqlstate)
+    before = table_rows(engine)
+    return client.post(f"/api/appointments/{card.id}/move", json={"status": "READY", "version": 1}), before
+
+
 @pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
 def test_transient_failure_on_both_attempts_is_503_with_retry_after_and_writes_nothing(
         client, engine, inject_fault, sqlstate):
     install, attempts = inject_fault
-    card = AppointmentFactory()
-    install(sqlstate)
-    before = table_rows(engine)
 
-    response = client.post(f"/api/appointments/{card.id}/move", json={"status": "READY", "version": 1})
+    response, before = move_a_card_under_fault(client, engine, install, sqlstate)
 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
@@ -147,11 +152,8 @@ def test_one_transient_failure_is_rescued_and_the_move_is_written_once(client, e
 def test_non_transient_database_error_is_not_retried_and_is_500_without_stack_trace(
         client, engine, inject_fault, sqlstate):
     install, attempts = inject_fault
-    card = AppointmentFactory()
-    install(sqlstate)
-    before = table_rows(engine)
 
-    response = client.post(f"/api/appointments/{card.id}/move", json={"status": "READY", "version": 1})
+    response, before = move_a_card_under_fault(client, engine, install, sqlstate)
 
     assert response.status_code == 500
     assert response.get_json() == {"ok": False, "error": {
