@@ -12,6 +12,9 @@ Environment variables:
                               Longest wait to open a database connection (default 2, libpq's minimum).
     BOARD_DB_POOL_SIZE        Connections per process; gunicorn_conf sets it to the threads per worker (default 5).
     PROMETHEUS_MULTIPROC_DIR  Set by board.gunicorn_conf: /metrics then adds up all workers' values.
+    BOARD_PUBLIC_URL          The address people open the board at (https://board.example); cookie-signed
+                              writes must come from it. Unset: the request's own scheme and host.
+    BOARD_SECURE_COOKIES      1 on HTTPS: the session cookie is then sent over HTTPS only.
     BOARD_WORKERS, BOARD_THREADS, BOARD_BIND
                               gunicorn's workers, threads per worker and address (board/gunicorn_conf.py).
 """
@@ -26,12 +29,15 @@ from flask import Flask
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the board app; test_config overrides the environment."""
     from board import api, config, errors
+    from board.accounts import permissions
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load(test_config))
     app.url_map.converters["appointment_id"] = api.AppointmentIdConverter
+    app.url_map.converters["row_id"] = api.AppointmentIdConverter
     register_extensions(app)
     register_blueprints(app)
+    permissions.init_app(app)
     errors.register_errorhandlers(app)
     register_commands(app)
     return app
@@ -39,21 +45,27 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from board import db, logs, retry
+    from board.accounts import passwords
 
     logs.init_app(app)
     db.init_app(app)
+    passwords.use_profile(app.config["BOARD_PASSWORD_PROFILE"])
     retry.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from board import api, metrics, web
+    from board.accounts import api as accounts_api
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(accounts_api.bp)
     app.register_blueprint(web.bp)
     metrics.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
     from board import demo
+    from board.accounts import cli
 
     demo.init_app(app)
+    cli.init_app(app)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
 
 from board import appointments, metrics, moves, schemas
+from board.accounts.permissions import current_identity, requires
 from board.db import get_engine
 from board.errors import BadRequest, DatabaseUnavailable, UnsupportedMediaType, ValidationFailed, envelope
 from board.models import ID_MAX
@@ -50,6 +51,7 @@ def today() -> date:
 
 
 @bp.get("/api/board")
+@requires("viewer")
 def board():
     try:
         query = schemas.board_query.load(request.args)
@@ -69,6 +71,7 @@ def board():
 
 
 @bp.post("/api/appointments")
+@requires("staff")
 def create_appointment():
     fields = load_body(schemas.appointment_in)
     card = appointments.create_appointment(get_engine(), **fields)
@@ -77,30 +80,34 @@ def create_appointment():
 
 
 @bp.get("/api/appointments/<appointment_id:appointment_id>")
+@requires("viewer")
 def get_appointment(appointment_id: int):
     return ok(schemas.card_out(appointments.get_appointment(get_engine(), appointment_id)))
 
 
 @bp.get("/api/appointments/<appointment_id:appointment_id>/history")
+@requires("viewer")
 def get_history(appointment_id: int):
     rows = appointments.get_history(get_engine(), appointment_id)
     return ok([schemas.history_item_out(row) for row in rows])
 
 
 @bp.post("/api/appointments/<appointment_id:appointment_id>/move")
+@requires("staff")
 @metrics.measure_move("single")
 def move_appointment(appointment_id: int):
     fields = load_body(schemas.move_in)
     move = moves.Move(appointment_id, fields["status"], fields["version"])
-    return ok(schemas.card_out(moves.move_card(get_engine(), current_policy(), move)))
+    return ok(schemas.card_out(moves.move_card(get_engine(), current_policy(), move, current_identity())))
 
 
 @bp.post("/api/moves")
+@requires("staff")
 @metrics.measure_move("batch")
 def move_many():
     fields = load_body(schemas.batch_move_in)
     batch = [moves.Move(item["id"], item["status"], item["version"]) for item in fields["moves"]]
-    cards = moves.move_cards(get_engine(), current_policy(), batch)
+    cards = moves.move_cards(get_engine(), current_policy(), batch, current_identity())
     return ok([schemas.card_out(card) for card in cards])
 
 

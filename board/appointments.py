@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select
 
 from board.errors import NotFound
-from board.models import Appointment, AppointmentMove
+from board.models import ApiToken, Appointment, AppointmentMove, User
 
 CARD_COLUMNS = (
     Appointment.id,
@@ -56,7 +56,7 @@ def get_appointment(engine: Engine, appointment_id: int) -> Row:
 
 
 def get_history(engine: Engine, appointment_id: int) -> list[Row]:
-    """Return the moves of one appointment, oldest first."""
+    """Return the moves of one appointment, oldest first, with who made each."""
     with engine.begin() as conn:
         if read_card(conn, appointment_id) is None:
             raise NotFound()
@@ -66,7 +66,12 @@ def get_history(engine: Engine, appointment_id: int) -> list[Row]:
                 AppointmentMove.to_status,
                 AppointmentMove.version,
                 AppointmentMove.moved_at,
+                User.username.label("by_username"),
+                User.name.label("by_name"),
+                ApiToken.label.label("by_token"),
             )
+            .outerjoin(User, User.id == AppointmentMove.by_user_id)
+            .outerjoin(ApiToken, ApiToken.id == AppointmentMove.by_token_id)
             .where(AppointmentMove.appointment_id == appointment_id)
             .order_by(AppointmentMove.version)
         ).all()

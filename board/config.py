@@ -15,7 +15,13 @@ DEFAULTS = {
     # One connection per request thread; gunicorn_conf sets it to the worker's threads.
     "BOARD_DB_POOL_SIZE": 5,
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    "BOARD_PUBLIC_URL": None,
+    "BOARD_SECURE_COOKIES": False,
+    # An argon2-cffi profile name. Not read from the environment: only the tests pick another
+    # (CHEAPEST, since they hash many passwords), so no deployment can weaken it by accident.
+    "BOARD_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
 }
+_NOT_FROM_ENVIRONMENT = ("MAX_CONTENT_LENGTH", "BOARD_PASSWORD_PROFILE")
 
 _INTEGER_SETTINGS = (
     "BOARD_RETRY_MAX_DELAY_MS",
@@ -34,7 +40,7 @@ def load(test_config: dict | None = None) -> dict:
     """Return the settings: defaults, then the environment, then test_config."""
     settings = dict(DEFAULTS)
     for name in DEFAULTS:
-        if name in os.environ and name != "MAX_CONTENT_LENGTH":
+        if name in os.environ and name not in _NOT_FROM_ENVIRONMENT:
             settings[name] = os.environ[name] or None
     if test_config:
         settings.update(test_config)
@@ -51,6 +57,9 @@ def _validated(settings: dict) -> dict:
             raise ConfigError(f"{name} must not be negative, got {settings[name]}.")
     if settings["BOARD_DB_POOL_SIZE"] < 1:
         raise ConfigError(f"BOARD_DB_POOL_SIZE must be at least 1, got {settings['BOARD_DB_POOL_SIZE']}.")
+    settings["BOARD_SECURE_COOKIES"] = str(settings["BOARD_SECURE_COOKIES"]).lower() in ("1", "true", "yes")
+    if settings["BOARD_PASSWORD_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"):
+        raise ConfigError(f"BOARD_PASSWORD_PROFILE is not an argon2-cffi profile: {settings['BOARD_PASSWORD_PROFILE']!r}.")
     zone_name = settings["BOARD_TIMEZONE"] or "UTC"
     try:
         settings["BOARD_ZONEINFO"] = ZoneInfo(zone_name)

@@ -116,6 +116,8 @@ def make_engine(
 
 def init_app(app: Flask) -> None:
     """Resolve the database and create the engine."""
+    # Demo cards and a first admin with a printed password belong on the embedded database only.
+    app.config["BOARD_EMBEDDED_DATABASE"] = not app.config["DATABASE_URL"]
     url = resolve_url(app.config["DATABASE_URL"], app.instance_path)
     app.config["DATABASE_URL"] = url.render_as_string(hide_password=False)
     app.extensions["board.engine"] = make_engine(

@@ -1,5 +1,7 @@
-"""Demo appointments for today, so a fresh board is not empty."""
+"""A fresh board that is ready to try: demo cards for today and a first admin, on the embedded database only."""
 
+import os
+import secrets
 from datetime import datetime, time
 
 import click
@@ -7,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from board import appointments
+from board.accounts import users
 from board.db import get_engine
 
 DEMO_CARDS = (
@@ -32,12 +35,38 @@ def seed_today(engine, zone) -> int:
     return len(DEMO_CARDS)
 
 
+def create_first_admin(engine) -> str | None:
+    """Make an `admin` account with a random password when there are no accounts; return the password."""
+    if users.count_users(engine):
+        return None
+    password = secrets.token_urlsafe(12)
+    users.create_user(engine, username="admin", name="Admin", role="admin", password=password)
+    return password
+
+
+def board_address() -> str:
+    bind = os.environ.get("BOARD_BIND", "127.0.0.1:8000")
+    return current_app.config["BOARD_PUBLIC_URL"] or f"http://{bind}"
+
+
 @click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Add the demo cards to DATABASE_URL's database too (make demo).")
 @with_appcontext
-def seed_demo_command():
-    """Add demo appointments for today if today's board is empty."""
-    added = seed_today(get_engine(), current_app.config["BOARD_ZONEINFO"])
+def seed_demo_command(force):
+    """On the embedded database: demo cards for today, and a first admin when there is no account."""
+    engine = get_engine()
+    if not current_app.config["BOARD_EMBEDDED_DATABASE"] and not force:
+        click.echo(
+            "DATABASE_URL is set: no demo cards and no first admin added (use `make demo` for demo cards, "
+            "and `flask --app wsgi users create` for accounts)."
+        )
+        return
+    added = seed_today(engine, current_app.config["BOARD_ZONEINFO"])
     click.echo(f"Added {added} demo appointments for today." if added else "Today already has appointments.")
+    if current_app.config["BOARD_EMBEDDED_DATABASE"]:
+        password = create_first_admin(engine)
+        if password is not None:
+            click.echo(f"Sign in at {board_address()} as admin with password {password}")
 
 
 def init_app(app: Flask) -> None:

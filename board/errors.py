@@ -81,6 +81,48 @@ class VersionConflict(BoardError):
         return body
 
 
+class Unauthenticated(BoardError):
+    """No credentials, or ones that are wrong, revoked, expired, or of a disabled account."""
+
+    status = 401
+    code = "unauthenticated"
+    message = "Sign in, or send an API token as Authorization: Bearer <token>."
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="board"'}
+
+
+class Forbidden(BoardError):
+    status = 403
+    code = "forbidden"
+    message = "Your role does not allow this."
+
+
+class TooManyAttempts(BoardError):
+    status = 429
+    code = "too_many_attempts"
+    message = "Too many failed sign-ins for this username; try again later."
+
+    def __init__(self, retry_after_s: int):
+        super().__init__(f"Too many failed sign-ins for this username; try again in {retry_after_s} seconds.")
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class UsernameTaken(BoardError):
+    status = 409
+    code = "username_taken"
+    message = "Someone already has this username (usernames ignore case)."
+
+
+class LastAdmin(BoardError):
+    status = 409
+    code = "last_admin"
+    message = "This would leave the board without an active admin; make someone else admin first."
+
+
 class TransientConflict(BoardError):
     """The database hit a deadlock or serialization failure twice; resending the same request is safe."""
 

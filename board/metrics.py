@@ -17,6 +17,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from board.accounts.permissions import requires
 from board.errors import (
     BadRequest,
     NotFound,
@@ -127,6 +128,7 @@ bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
+@requires("viewer")
 def metrics() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

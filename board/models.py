@@ -1,9 +1,10 @@
-"""Tables of the board: appointments and the history of their moves."""
+"""Tables of the board: appointments, the history of their moves, and the people and scripts who make them."""
 
 from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -21,11 +23,15 @@ STATUSES = ("SCHEDULED", "CHECKED_IN", "IN_PROGRESS", "READY", "COMPLETED", "CAN
 """Every status an appointment can have, in the order of the board's columns."""
 
 INITIAL_STATUS = STATUSES[0]
+
+ROLES = ("viewer", "staff", "admin")
+"""Every role, weakest first: each role may do all that the ones before it may."""
 TEXT_MAX_LENGTH = 200
 VERSION_MAX = 2**31 - 1
 ID_MAX = 2**63 - 1
 
 _STATUS_LIST_SQL = ", ".join(f"'{status}'" for status in STATUSES)
+_ROLE_LIST_SQL = ", ".join(f"'{role}'" for role in ROLES)
 
 
 class Base(DeclarativeBase):
@@ -73,6 +79,9 @@ class AppointmentMove(Base):
     to_status: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
     moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Who moved it; NULL for moves made before accounts existed.
+    by_user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
+    by_token_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("api_tokens.id"))
 
     __table_args__ = (
         CheckConstraint(f"from_status IN ({_STATUS_LIST_SQL})", name="from_status"),
@@ -81,3 +90,72 @@ class AppointmentMove(Base):
         # It also serves the history query (one card, ordered by version).
         UniqueConstraint("appointment_id", "version"),
     )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    username: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_ROLE_LIST_SQL})", name="role"),
+        CheckConstraint("username ~ '^[A-Za-z0-9._-]{1,64}$'", name="username_format"),
+        CheckConstraint(f"char_length(name) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="name_length"),
+        # Unique ignoring case: "Ana" and "ana" are one person.
+        Index("uq_users_username_lower", func.lower(username), unique=True),
+    )
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    label: Mapped[str] = mapped_column(Text)
+    # A role lower than the owner's, chosen when the token was made; NULL acts with the owner's.
+    role: Mapped[str | None] = mapped_column(Text)
+    secret_hash: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_ROLE_LIST_SQL})", name="role"),
+        CheckConstraint(f"char_length(label) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="label_length"),
+        Index(None, "user_id"),
+    )
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie holds the secret, this row only its hash."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    secret_hash: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index(None, "user_id"),)
+
+
+class SignInFailure(Base):
+    """One wrong password (or unknown username), kept for the throttle's window."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    username_key: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index(None, "username_key", "failed_at"),)

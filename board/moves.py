@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -10,6 +11,13 @@ from board.appointments import CARD_COLUMNS, one_statement, read_card
 from board.errors import NotFound, VersionConflict
 from board.models import Appointment, AppointmentMove
 from board.retry import RetryPolicy
+
+
+class Actor(Protocol):
+    """Who makes a change: an account, and the API token it came through (None from the page)."""
+
+    user_id: int
+    token_id: int | None
 
 
 @dataclass(frozen=True)
@@ -42,8 +50,16 @@ def _move_statement():
     history = (
         insert(AppointmentMove)
         .from_select(
-            ["appointment_id", "from_status", "to_status", "version", "moved_at"],
-            select(moved.c.id, moved.c.from_status, moved.c.status, moved.c.version, moved.c.updated_at),
+            ["appointment_id", "from_status", "to_status", "version", "moved_at", "by_user_id", "by_token_id"],
+            select(
+                moved.c.id,
+                moved.c.from_status,
+                moved.c.status,
+                moved.c.version,
+                moved.c.updated_at,
+                bindparam("by_user_id", type_=BigInteger),
+                bindparam("by_token_id", type_=BigInteger),
+            ),
         )
         .cte("history")
     )
@@ -60,14 +76,20 @@ LOCK_IN_ID_ORDER = (
 )
 
 
-def _apply(conn: Connection, move: Move) -> Row | None:
+def _apply(conn: Connection, move: Move, by: Actor) -> Row | None:
     return conn.execute(
         MOVE,
-        {"appointment_id": move.appointment_id, "expected_version": move.version, "to_status": move.status},
+        {
+            "appointment_id": move.appointment_id,
+            "expected_version": move.version,
+            "to_status": move.status,
+            "by_user_id": by.user_id,
+            "by_token_id": by.token_id,
+        },
     ).one_or_none()
 
 
-def move_card(engine: Engine, retry: RetryPolicy, move: Move) -> Row:
+def move_card(engine: Engine, retry: RetryPolicy, move: Move, by: Actor) -> Row:
     """Move one card if its version is still `move.version`; return the card at its new version.
 
     The move is one statement, so it runs in autocommit: the statement is the transaction. Only
@@ -76,7 +98,7 @@ def move_card(engine: Engine, retry: RetryPolicy, move: Move) -> Row:
 
     def transaction() -> Row:
         with one_statement(engine) as conn:
-            card = _apply(conn, move)
+            card = _apply(conn, move, by)
             if card is not None:
                 return card
             current = read_card(conn, move.appointment_id)
@@ -87,7 +109,7 @@ def move_card(engine: Engine, retry: RetryPolicy, move: Move) -> Row:
     return retry.run(transaction)
 
 
-def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move]) -> list[Row]:
+def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move], by: Actor) -> list[Row]:
     """Apply every move or none; return the moved cards in the order of `moves`.
 
     Rows are locked in id order whatever the order of `moves`, so two batches wait for
@@ -112,7 +134,7 @@ def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move]) -> lis
                 )
             moved = {}
             for move in sorted(moves, key=lambda m: m.appointment_id):
-                card = _apply(conn, move)
+                card = _apply(conn, move, by)
                 if card is None:  # cannot happen while we hold the row locks
                     raise RuntimeError(f"appointment {move.appointment_id} changed while locked")
                 moved[card.id] = card

@@ -122,6 +122,9 @@ def history_item_out(row) -> dict:
         "to_status": row.to_status,
         "version": row.version,
         "moved_at": _utc_iso(row.moved_at),
+        "by": None
+        if row.by_username is None
+        else {"username": row.by_username, "name": row.by_name, "token": row.by_token},
     }
 
 

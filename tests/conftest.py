@@ -18,6 +18,8 @@ from board.db import normalize_url, start_embedded
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every table a test may write to, emptied before each test.
+TABLES = ("appointments", "appointment_moves", "users", "api_tokens", "sessions", "sign_in_failures")
 
 
 def alembic_config(url: URL) -> Config:
@@ -82,7 +84,12 @@ def make_app(database_url):
     made = []
 
     def make(**settings):
-        config = {"DATABASE_URL": database_url.render_as_string(hide_password=False), "TESTING": True, **settings}
+        config = {
+            "DATABASE_URL": database_url.render_as_string(hide_password=False),
+            "TESTING": True,
+            "BOARD_PASSWORD_PROFILE": "CHEAPEST",
+            **settings,
+        }
         made.append(create_app(config))
         return made[-1]
 
@@ -96,14 +103,50 @@ def app(make_app):
     app = make_app()
     engine = app.extensions["board.engine"]
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE appointments, appointment_moves RESTART IDENTITY CASCADE"))
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     factories.Session.configure(bind=engine)
     yield app
     factories.Session.remove()
 
 
 @pytest.fixture
-def client(app):
+def staff(app):
+    """The account most tests act as: staff may do every card operation."""
+    return factories.UserFactory(username="sam", name="Sam Staff", role="staff")
+
+
+@pytest.fixture
+def staff_token(staff) -> str:
+    return factories.token_for(staff, label="tests")
+
+
+@pytest.fixture
+def api_headers(staff_token) -> dict:
+    """Headers that authenticate a raw HTTP request to /api as the staff account."""
+    return {"Authorization": f"Bearer {staff_token}"}
+
+
+@pytest.fixture
+def client_for(api_headers):
+    """Make a test client of `app` that sends the staff account's token with every request."""
+
+    def make(app, headers=None):
+        client = app.test_client()
+        for name, value in (headers or api_headers).items():
+            client.environ_base["HTTP_" + name.upper().replace("-", "_")] = value
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client(app, client_for):
+    return client_for(app)
+
+
+@pytest.fixture
+def anonymous(app):
+    """A test client with no credentials at all."""
     return app.test_client()
 
 

@@ -1,14 +1,20 @@
 """factory-boy factories that commit real rows, so other connections and threads see them."""
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from board.models import Appointment
+from board.accounts.passwords import hash_password
+from board.accounts.secrets import TOKEN_PREFIX, new_secret, secret_hash
+from board.models import ApiToken, Appointment, User
 
 Session = scoped_session(sessionmaker())
+
+PASSWORD = "correct horse battery"
+"""The password of every account a factory makes."""
 
 
 def _next_hour() -> datetime:
@@ -25,3 +31,37 @@ class AppointmentFactory(SQLAlchemyModelFactory):
     customer = factory.Faker("name")
     scheduled_at = factory.LazyFunction(_next_hour)
     status = "SCHEDULED"
+
+
+@functools.cache
+def _password_hash() -> str:
+    # Hashed once: an Argon2 hash per account would dominate the suite's time.
+    return hash_password(PASSWORD)
+
+
+class UserFactory(SQLAlchemyModelFactory):
+    class Meta:
+        model = User
+        sqlalchemy_session = Session
+        sqlalchemy_session_persistence = "commit"
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    name = factory.Faker("name")
+    role = "staff"
+    password_hash = factory.LazyFunction(_password_hash)
+
+
+class ApiTokenFactory(SQLAlchemyModelFactory):
+    class Meta:
+        model = ApiToken
+        sqlalchemy_session = Session
+        sqlalchemy_session_persistence = "commit"
+
+    label = factory.Sequence(lambda n: f"script {n}")
+
+
+def token_for(user: User, **fields) -> str:
+    """Make an API token for `user` (fields as in ApiToken); return its secret."""
+    secret = new_secret(TOKEN_PREFIX)
+    ApiTokenFactory(user_id=user.id, secret_hash=secret_hash(secret), **fields)
+    return secret

@@ -123,15 +123,15 @@ def test_board_without_dates_is_today_and_one_date_means_that_day(client):
     assert len(cards_by_column(only_to)["SCHEDULED"]) == 1
 
 
-def test_board_days_are_counted_in_board_timezone(database_url, app):
+def test_board_days_are_counted_in_board_timezone(database_url, app, client_for):
     from board import create_app
 
     tokyo = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "BOARD_TIMEZONE": "Asia/Tokyo"})
     # 23:30 UTC on the 9th is 08:30 on the 10th in Tokyo.
     card = AppointmentFactory(scheduled_at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC))
 
-    board = tokyo.test_client().get("/api/board?from=2026-03-10").get_json()["data"]
-    utc_board = app.test_client().get("/api/board?from=2026-03-10").get_json()["data"]
+    board = client_for(tokyo).get("/api/board?from=2026-03-10").get_json()["data"]
+    utc_board = client_for(app).get("/api/board?from=2026-03-10").get_json()["data"]
 
     assert cards_by_column(board)["SCHEDULED"] == [card.id]
     assert board["timezone"] == "Asia/Tokyo"

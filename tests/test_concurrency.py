@@ -12,7 +12,7 @@ THREADS = 16
 MOVES_PER_THREAD = 25
 
 
-def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, engine):
+def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, api_headers, engine):
     hot_cards = [card.id for card in AppointmentFactory.create_batch(3)]
     answers = []  # (card id, status code, version in the answer)
     answers_lock = threading.Lock()
@@ -23,8 +23,8 @@ def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, engine
         start.wait()
         for _ in range(MOVES_PER_THREAD):
             card_id = rng.choice(hot_cards)
-            _, read, _ = http_json("GET", f"{live_server}/api/appointments/{card_id}")
-            status, body, _ = http_json("POST", f"{live_server}/api/appointments/{card_id}/move",
+            _, read, _ = http_json("GET", f"{live_server}/api/appointments/{card_id}", headers=api_headers)
+            status, body, _ = http_json("POST", f"{live_server}/api/appointments/{card_id}/move", headers=api_headers, body=
                                         {"status": rng.choice(STATUSES), "version": read["data"]["version"]})
             version = body["data"]["version"] if status == 200 else None
             with answers_lock:
@@ -58,7 +58,7 @@ def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, engine
         assert stored_card(engine, card_id).status == chain[-1]
 
 
-def test_concurrent_batches_in_opposite_orders_never_deadlock(live_server, engine, caplog):
+def test_concurrent_batches_in_opposite_orders_never_deadlock(live_server, api_headers, engine, caplog):
     cards = [card.id for card in AppointmentFactory.create_batch(4)]
     answers = []
     answers_lock = threading.Lock()
@@ -71,8 +71,8 @@ def test_concurrent_batches_in_opposite_orders_never_deadlock(live_server, engin
             order = cards[::-1] if seed % 2 else list(cards)
             versions = {}
             for card_id in order:
-                versions[card_id] = http_json("GET", f"{live_server}/api/appointments/{card_id}")[1]["data"]["version"]
-            status, body, _ = http_json("POST", f"{live_server}/api/moves", {"moves": [
+                versions[card_id] = http_json("GET", f"{live_server}/api/appointments/{card_id}", headers=api_headers)[1]["data"]["version"]
+            status, body, _ = http_json("POST", f"{live_server}/api/moves", headers=api_headers, body={"moves": [
                 {"id": card_id, "status": rng.choice(STATUSES), "version": versions[card_id]} for card_id in order]})
             with answers_lock:
                 answers.append(status)

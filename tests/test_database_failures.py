@@ -3,6 +3,10 @@
 import json
 
 import pytest
+
+from board.accounts.tokens import create_token
+from board.accounts.users import create_user
+from tests.factories import PASSWORD
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
@@ -41,9 +45,9 @@ def last_request_line(stderr: str) -> dict:
     return [line for line in lines if "route" in line][-1]
 
 
-def test_lock_timeout_answers_503_transient_without_retry_and_moves_nothing(app, make_app, engine, row_lock, capsys):
+def test_lock_timeout_answers_503_transient_without_retry_and_moves_nothing(app, client_for, make_app, engine, row_lock, capsys):
     card = AppointmentFactory()
-    impatient = make_app(BOARD_DB_LOCK_TIMEOUT_MS=50).test_client()
+    impatient = client_for(make_app(BOARD_DB_LOCK_TIMEOUT_MS=50))
     row_lock(card.id)
     before = table_rows(engine)
     retries_before = sample("board_move_retries_total", sqlstate="55P03")
@@ -61,10 +65,10 @@ def test_lock_timeout_answers_503_transient_without_retry_and_moves_nothing(app,
     assert table_rows(engine) == before
 
 
-def test_statement_timeout_answers_503_transient_and_moves_nothing(app, make_app, engine, row_lock):
+def test_statement_timeout_answers_503_transient_and_moves_nothing(app, client_for, make_app, engine, row_lock):
     card = AppointmentFactory()
     # The UPDATE waits on the lock with no lock_timeout, so statement_timeout is what ends it.
-    impatient = make_app(BOARD_DB_LOCK_TIMEOUT_MS=0, BOARD_DB_STATEMENT_TIMEOUT_MS=50).test_client()
+    impatient = client_for(make_app(BOARD_DB_LOCK_TIMEOUT_MS=0, BOARD_DB_STATEMENT_TIMEOUT_MS=50))
     row_lock(card.id)
     before = table_rows(engine)
 
@@ -76,9 +80,9 @@ def test_statement_timeout_answers_503_transient_and_moves_nothing(app, make_app
     assert table_rows(engine) == before
 
 
-def test_a_batch_that_cannot_get_its_locks_answers_503_and_moves_nothing(app, make_app, engine, row_lock):
+def test_a_batch_that_cannot_get_its_locks_answers_503_and_moves_nothing(app, client_for, make_app, engine, row_lock):
     free, held = AppointmentFactory.create_batch(2)
-    impatient = make_app(BOARD_DB_LOCK_TIMEOUT_MS=50).test_client()
+    impatient = client_for(make_app(BOARD_DB_LOCK_TIMEOUT_MS=50))
     row_lock(held.id)
     before = table_rows(engine)
 
@@ -102,8 +106,8 @@ def test_a_batch_that_cannot_get_its_locks_answers_503_and_moves_nothing(app, ma
     ["postgresql://board@127.0.0.1:1/board", "postgresql://board@/board?host=/nonexistent-socket-dir"],
     ids=["closed-port", "missing-socket"],
 )
-def test_refused_connection_answers_503_database_unavailable(make_app, url):
-    client = make_app(DATABASE_URL=url).test_client()
+def test_refused_connection_answers_503_database_unavailable(client_for, make_app, url):
+    client = client_for(make_app(DATABASE_URL=url))
 
     for response in (client.get("/api/board"), move(client, 1, "READY", 1), client.get("/healthz")):
         assert response.status_code == 503
@@ -130,10 +134,13 @@ def pg_ctl(server, *args):
     run(list(args), pgdata=server.pgdata, user=server.system_user)
 
 
-def test_database_down_under_a_running_app_gives_503_then_recovers_by_itself(own_server, make_app):
+def test_database_down_under_a_running_app_gives_503_then_recovers_by_itself(own_server, client_for, make_app):
     url = normalize_url(own_server.get_uri())
     command.upgrade(alembic_config(url), "head")
-    client = make_app(DATABASE_URL=url.render_as_string(hide_password=False)).test_client()
+    app = make_app(DATABASE_URL=url.render_as_string(hide_password=False))
+    admin = create_user(app.extensions["board.engine"], username="ops", name="Ops", role="staff", password=PASSWORD)
+    _, token = create_token(app.extensions["board.engine"], user_id=admin.id, label="recovery test")
+    client = client_for(app, {"Authorization": f"Bearer {token}"})
     assert client.get("/api/board").status_code == 200
 
     pg_ctl(own_server, "-w", "-m", "fast", "stop")

@@ -3,9 +3,9 @@
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import ROOT, alembic_config
+from tests.conftest import ROOT, TABLES, alembic_config
 
 
 def table_names(url) -> set[str]:
@@ -21,7 +21,7 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(scratch_database):
     config = alembic_config(url)
 
     command.upgrade(config, "head")
-    assert table_names(url) == {"alembic_version", "appointments", "appointment_moves"}
+    assert table_names(url) == {"alembic_version", *TABLES}
 
     command.downgrade(config, "base")
     assert table_names(url) == {"alembic_version"}
@@ -39,3 +39,45 @@ def test_there_is_a_single_head():
     script = ScriptDirectory.from_config(Config(toml_file=ROOT / "pyproject.toml"))
 
     assert len(script.get_heads()) == 1
+
+
+def test_accounts_migration_keeps_cards_and_history_both_ways(scratch_database):
+    url = scratch_database()
+    config = alembic_config(url)
+    command.upgrade(config, "0001")
+    engine = create_engine(url)
+    card = "SELECT id, title, customer, scheduled_at, status, version FROM appointments ORDER BY id"
+    moves = "SELECT appointment_id, from_status, to_status, version, moved_at FROM appointment_moves ORDER BY id"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO appointments (title, customer, scheduled_at, status, version)"
+                " VALUES ('Oil change', 'Ada', '2026-12-02 09:00+00', 'READY', 3)"
+            ))
+            conn.execute(text(
+                "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version)"
+                " VALUES (1, 'SCHEDULED', 'IN_PROGRESS', 2), (1, 'IN_PROGRESS', 'READY', 3)"
+            ))
+            before = (conn.execute(text(card)).all(), conn.execute(text(moves)).all())
+
+        command.upgrade(config, "0002")
+        with engine.begin() as conn:
+            assert (conn.execute(text(card)).all(), conn.execute(text(moves)).all()) == before
+            assert conn.execute(text("SELECT by_user_id, by_token_id FROM appointment_moves")).all() == [(None, None)] * 2
+            conn.execute(text(
+                "INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'staff', 'x')"
+            ))
+            conn.execute(text(
+                "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version, by_user_id)"
+                " VALUES (1, 'READY', 'COMPLETED', 4, 1)"
+            ))
+
+        command.downgrade(config, "0001")
+        with engine.connect() as conn:
+            assert conn.execute(text(card)).all() == before[0]
+            assert [row[:4] for row in conn.execute(text(moves))] == [row[:4] for row in before[1]] + [
+                (1, "READY", "COMPLETED", 4)
+            ]
+        assert "users" not in table_names(url)
+    finally:
+        engine.dispose()

@@ -31,12 +31,12 @@ def wait_for_lock_wait(driver_url: str, timeout: float = 10) -> None:
     raise AssertionError("no backend started waiting for a lock")
 
 
-def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(live_server, engine, driver_url, caplog):
+def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(live_server, api_headers, engine, driver_url, caplog):
     first, second = AppointmentFactory.create_batch(2)
     outcome = {}
 
     def batch_move():
-        outcome["response"] = http_json("POST", f"{live_server}/api/moves", {"moves": [
+        outcome["response"] = http_json("POST", f"{live_server}/api/moves", headers=api_headers, body={"moves": [
             {"id": first.id, "status": "READY", "version": 1},
             {"id": second.id, "status": "COMPLETED", "version": 1},
         ]})

@@ -1,0 +1,1 @@
+"""People and scripts: accounts, passwords, API tokens, sessions, the sign-in throttle, the permission check."""

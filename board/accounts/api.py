@@ -1,0 +1,123 @@
+"""Routes for signing in and out, one's own account, API tokens, and (admins) people."""
+
+from flask import Blueprint, Response, current_app
+
+from board.accounts import sessions, tokens, users
+from board.accounts.passwords import verify_password
+from board.accounts.permissions import current_identity, public, requires
+from board.accounts.schemas import (
+    password_change_in,
+    sign_in_in,
+    token_in,
+    token_out,
+    user_in,
+    user_out,
+    user_patch_in,
+)
+from board.api import load_body, ok
+from board.db import get_engine
+from board.errors import ValidationFailed
+
+bp = Blueprint("accounts", __name__)
+
+
+def account_out(row) -> dict:
+    return {"id": row.id, "username": row.username, "name": row.name, "role": row.role}
+
+
+def with_session_cookie(response: Response, secret: str) -> Response:
+    response.set_cookie(
+        sessions.COOKIE_NAME,
+        secret,
+        max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["BOARD_SECURE_COOKIES"],
+    )
+    return response
+
+
+@bp.post("/api/session")
+@public
+def sign_in():
+    fields = load_body(sign_in_in)
+    user, secret = sessions.sign_in(get_engine(), fields["username"], fields["password"])
+    return with_session_cookie(ok(account_out(user)), secret)
+
+
+@bp.delete("/api/session")
+@requires("viewer")
+def sign_out():
+    identity = current_identity()
+    if identity.session_id is not None:
+        sessions.sign_out(get_engine(), identity.session_id)
+    response = ok({"signed_out": identity.session_id is not None})
+    response.delete_cookie(sessions.COOKIE_NAME, path="/", httponly=True, samesite="Lax")
+    return response
+
+
+@bp.get("/api/me")
+@requires("viewer")
+def me():
+    return ok(current_identity().account())
+
+
+@bp.post("/api/me/password")
+@requires("viewer")
+def change_password():
+    fields = load_body(password_change_in)
+    identity = current_identity()
+    engine = get_engine()
+    with engine.connect() as conn:
+        user = users.find_user(conn, identity.username)
+    if not verify_password(user.password_hash, fields["current_password"]):
+        raise ValidationFailed({"current_password": ["Is not your current password."]})
+    user = users.update_user(engine, identity.user_id, password=fields["new_password"])
+    response = ok(account_out(user))
+    if identity.session_id is not None:
+        # Every session of the account ended with the change; this page gets a new one.
+        with_session_cookie(response, sessions.open_session(engine, identity.user_id))
+    return response
+
+
+@bp.get("/api/tokens")
+@requires("viewer")
+def list_tokens():
+    identity = current_identity()
+    owner = None if identity.role == "admin" else identity.user_id
+    return ok([token_out(row) for row in tokens.list_tokens(get_engine(), owner)])
+
+
+@bp.post("/api/tokens")
+@requires("viewer")
+def create_token():
+    fields = load_body(token_in)
+    row, secret = tokens.create_token(get_engine(), user_id=current_identity().user_id, **fields)
+    return ok({**token_out(row), "secret": secret}, 201)
+
+
+@bp.delete("/api/tokens/<row_id:token_id>")
+@requires("viewer")
+def revoke_token(token_id: int):
+    identity = current_identity()
+    owner = None if identity.role == "admin" else identity.user_id
+    return ok(token_out(tokens.revoke_token(get_engine(), token_id, owner)))
+
+
+@bp.get("/api/users")
+@requires("admin")
+def list_users():
+    return ok([user_out(row) for row in users.list_users(get_engine())])
+
+
+@bp.post("/api/users")
+@requires("admin")
+def create_user():
+    return ok(user_out(users.create_user(get_engine(), **load_body(user_in))), 201)
+
+
+@bp.patch("/api/users/<row_id:user_id>")
+@requires("admin")
+def update_user(user_id: int):
+    return ok(user_out(users.update_user(get_engine(), user_id, **load_body(user_patch_in))))

@@ -1,0 +1,122 @@
+"""Operators' commands: `flask --app wsgi users ...` and `flask --app wsgi tokens ...`."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from marshmallow import ValidationError
+
+from board.accounts import tokens, users
+from board.accounts.schemas import token_in, user_in, user_patch_in
+from board.db import get_engine
+from board.errors import BoardError
+from board.models import ROLES
+
+users_cli = AppGroup("users", help="Manage accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens for scripts.")
+
+ROLE_CHOICE = click.Choice(ROLES)
+
+
+def read_password(from_stdin: bool) -> str:
+    if not from_stdin:
+        raise click.UsageError("Give the password on standard input with --password-stdin.")
+    # One line: `printf '%s\n' "$PASSWORD" | flask ... --password-stdin` and a here-string both work.
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def validated(schema, data: dict) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in error.messages.items())
+        raise click.ClickException(problems) from None
+
+
+def fail_on_board_error(action):
+    try:
+        return action()
+    except BoardError as error:
+        raise click.ClickException(error.message) from None
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=ROLE_CHOICE, required=True)
+@click.option("--name", help="Display name (default: the username).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(username, role, name, password_stdin):
+    """Add an account."""
+    fields = validated(
+        user_in, {"username": username, "name": name or username, "role": role, "password": read_password(password_stdin)}
+    )
+    user = fail_on_board_error(lambda: users.create_user(get_engine(), **fields))
+    click.echo(f"Created {user.role} {user.username} (id {user.id}).")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def set_password_command(username, password_stdin):
+    """Give an account a new password (its sessions end)."""
+    fields = validated(user_patch_in, {"password": read_password(password_stdin)})
+    engine = get_engine()
+    fail_on_board_error(lambda: users.update_user(engine, users.user_id_of(engine, username), **fields))
+    click.echo(f"New password set for {username}; its sessions were ended.")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_command(username):
+    """Disable an account: its sessions and tokens stop working at once."""
+    engine = get_engine()
+    fail_on_board_error(lambda: users.update_user(engine, users.user_id_of(engine, username), disabled=True))
+    click.echo(f"Disabled {username}.")
+
+
+@users_cli.command("list")
+def list_users_command():
+    """List accounts."""
+    for user in users.list_users(get_engine()):
+        state = "disabled" if user.disabled else "active"
+        click.echo(f"{user.id}\t{user.username}\t{user.role}\t{state}\t{user.name}")
+
+
+@tokens_cli.command("create")
+@click.argument("username")
+@click.option("--label", required=True, help="What the token is for, e.g. 'nightly import'.")
+@click.option("--role", type=ROLE_CHOICE, help="A lower role than the owner's for this token.")
+def create_token_command(username, label, role):
+    """Make an API token; the secret is printed once, alone on the last line."""
+    engine = get_engine()
+    fields = validated(token_in, {"label": label, **({"role": role} if role else {})})
+    row, secret = fail_on_board_error(
+        lambda: tokens.create_token(engine, user_id=users.user_id_of(engine, username), **fields)
+    )
+    click.echo(f"Token {row.id} ({row.label}) for {row.owner_username}, role {row.role}. It is shown only now:")
+    click.echo(secret)
+
+
+@tokens_cli.command("list")
+@click.argument("username", required=False)
+def list_tokens_command(username):
+    """List tokens (of USERNAME only, when given); never their secrets."""
+    engine = get_engine()
+    owner = fail_on_board_error(lambda: users.user_id_of(engine, username)) if username else None
+    for token in tokens.list_tokens(engine, owner):
+        state = "revoked" if token.revoked_at else "active"
+        click.echo(f"{token.id}\t{token.owner_username}\t{token.role}\t{state}\t{token.label}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=click.IntRange(1, 2**63 - 1))
+def revoke_token_command(token_id):
+    """Revoke a token: it is refused from the next request on."""
+    token = fail_on_board_error(lambda: tokens.revoke_token(get_engine(), token_id))
+    click.echo(f"Revoked token {token.id} ({token.label}) of {token.owner_username}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)

@@ -1,0 +1,97 @@
+"""Who is asking: an API token (Authorization: Bearer) or a session cookie, checked against the database.
+
+Every request looks its credential up, so a revoked token, a disabled account or an ended
+session is refused on the very next request, in every worker.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine, bindparam, func, select, update
+
+from board.accounts.roles import weaker_role
+from board.accounts.secrets import secret_hash
+from board.accounts.sessions import SESSION_LIFETIME
+from board.appointments import one_statement
+from board.models import ApiToken, User, UserSession
+
+# last_used_at / last_seen_at are noted at most this often: a write per request would cost
+# more than the lookup itself.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: int
+    username: str
+    name: str
+    role: str
+    token_id: int | None = None
+    token_label: str | None = None
+    session_id: int | None = None
+
+    def account(self) -> dict:
+        return {"id": self.user_id, "username": self.username, "name": self.name, "role": self.role}
+
+
+def _found(table, found_columns, usable):
+    """The credential's row, if usable, and its account's; the callers add noting its use."""
+    return (
+        select(*found_columns, User.id.label("user_id"), User.username, User.name, User.role.label("user_role"))
+        .join(User, User.id == table.user_id)
+        .where(table.secret_hash == bindparam("credential_hash"), User.disabled.is_(False), *usable)
+        .cte("found")
+    )
+
+
+def _token_statement():
+    found = _found(
+        ApiToken,
+        (ApiToken.id.label("credential_id"), ApiToken.label, ApiToken.role.label("token_role")),
+        (ApiToken.revoked_at.is_(None), (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > func.now())),
+    )
+    touched = (
+        update(ApiToken)
+        .where(
+            ApiToken.id == select(found.c.credential_id).scalar_subquery(),
+            ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at < func.now() - TOUCH_EVERY),
+        )
+        .values(last_used_at=func.now())
+        .cte("touched")
+    )
+    return select(found).add_cte(touched)
+
+
+def _session_statement():
+    found = _found(UserSession, (UserSession.id.label("credential_id"),), (UserSession.expires_at > func.now(),))
+    touched = (
+        update(UserSession)
+        .where(
+            UserSession.id == select(found.c.credential_id).scalar_subquery(),
+            UserSession.last_seen_at < func.now() - TOUCH_EVERY,
+        )
+        .values(last_seen_at=func.now(), expires_at=func.now() + SESSION_LIFETIME)
+        .cte("touched")
+    )
+    return select(found).add_cte(touched)
+
+
+TOKEN_LOOKUP = _token_statement()
+SESSION_LOOKUP = _session_statement()
+
+
+def identity_from_token(engine: Engine, secret: str) -> Identity | None:
+    with one_statement(engine) as conn:
+        row = conn.execute(TOKEN_LOOKUP, {"credential_hash": secret_hash(secret)}).one_or_none()
+    if row is None:
+        return None
+    role = weaker_role(row.token_role, row.user_role) if row.token_role else row.user_role
+    return Identity(row.user_id, row.username, row.name, role, token_id=row.credential_id, token_label=row.label)
+
+
+def identity_from_session(engine: Engine, secret: str) -> Identity | None:
+    with one_statement(engine) as conn:
+        row = conn.execute(SESSION_LOOKUP, {"credential_hash": secret_hash(secret)}).one_or_none()
+    if row is None:
+        return None
+    return Identity(row.user_id, row.username, row.name, row.user_role, session_id=row.credential_id)

@@ -1,0 +1,108 @@
+"""The permission check, in one place: which role each route needs, checked before its use case runs.
+
+A route says what it needs beside its URL (`@requires("staff")`, or `@public`); `check_request`
+runs before every view, so a refused request touches the database only to look up its
+credential, never inside a use case's transaction or its retry.
+"""
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, request
+
+from board.accounts.identity import Identity, identity_from_session, identity_from_token
+from board.accounts.roles import at_least
+from board.accounts.sessions import COOKIE_NAME
+from board.db import get_engine
+from board.errors import Forbidden, Unauthenticated
+
+PROTECTED_PREFIXES = ("/api/", "/metrics")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PUBLIC = "public"
+
+
+def requires(role: str) -> Callable:
+    """Mark a view as needing at least `role`."""
+
+    def mark(view: Callable) -> Callable:
+        view.required_role = role
+        return view
+
+    return mark
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view under /api as open to anyone (signing in)."""
+    view.required_role = PUBLIC
+    return view
+
+
+def current_identity() -> Identity:
+    return g.identity
+
+
+def check_request() -> None:
+    """Authenticate /api and /metrics requests and check the route's role; refuse cross-site cookie writes."""
+    if not request.path.startswith(PROTECTED_PREFIXES):
+        return
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    needed = getattr(view, "required_role", None)
+    if needed == PUBLIC:
+        if request.method in WRITE_METHODS and request.headers.get("Origin") is not None:
+            refuse_foreign_origin()
+        return
+    identity = authenticate()
+    if identity is None:
+        raise Unauthenticated()
+    g.identity = identity
+    if identity.session_id is not None and request.method in WRITE_METHODS:
+        refuse_foreign_origin()
+    # A path or method that matches no view is answered by its 404 or 405, now that the caller is known.
+    if needed is not None and not at_least(identity.role, needed):
+        raise Forbidden(f"Your role ({identity.role}) does not allow this; it needs {needed} or above.")
+
+
+def authenticate() -> Identity | None:
+    authorization = request.headers.get("Authorization")
+    if authorization is not None:
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        return identity_from_token(get_engine(), secret.strip())
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie:
+        return identity_from_session(get_engine(), cookie)
+    return None
+
+
+def own_origin() -> str:
+    """BOARD_PUBLIC_URL's scheme and host when set, else the request's own."""
+    public_url = current_app.config.get("BOARD_PUBLIC_URL")
+    if public_url:
+        parts = urlsplit(public_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+    return f"{request.scheme}://{request.host}".lower()
+
+
+def refuse_foreign_origin() -> None:
+    """Django's rule for cookie-carrying writes: the Origin must be our own (a missing one is refused)."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin.rstrip("/").lower() != own_origin():
+        raise Forbidden("This write did not come from the board's own page (its Origin is not the board's).")
+
+
+def unmarked_routes(app: Flask) -> list[str]:
+    """Routes under /api or /metrics that say nothing about who may call them."""
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(PROTECTED_PREFIXES)
+        and getattr(app.view_functions[rule.endpoint], "required_role", None) is None
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_request)
+    missing = unmarked_routes(app)
+    if missing:
+        raise RuntimeError(f"routes with no @requires or @public: {missing}")

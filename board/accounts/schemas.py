@@ -1,0 +1,121 @@
+"""What comes in for accounts, tokens and sign-in (marshmallow), and what goes out (plain dicts)."""
+
+from datetime import UTC, datetime
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from board.accounts.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from board.models import ROLES
+from board.schemas import LATEST_TIME, Text
+
+USERNAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+
+
+def _username() -> fields.String:
+    return fields.String(
+        required=True,
+        validate=validate.Regexp(USERNAME_PATTERN, error="Must be 1 to 64 letters, digits, '.', '_' or '-'."),
+    )
+
+
+def _password(**kwargs) -> fields.String:
+    # Not stripped: every character of a password counts.
+    return fields.String(
+        validate=validate.Length(
+            PASSWORD_MIN_LENGTH,
+            PASSWORD_MAX_LENGTH,
+            error=f"Must be {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.",
+        ),
+        **kwargs,
+    )
+
+
+def _role(**kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(ROLES, error="Must be one of: {choices}."), **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false, nothing that merely looks like one ("yes", 1)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class SignInIn(Schema):
+    # Any text is a username worth checking here: a malformed one is simply unknown.
+    username = fields.String(required=True, validate=validate.Length(1, 256))
+    password = fields.String(required=True, validate=validate.Length(1, PASSWORD_MAX_LENGTH))
+
+
+class PasswordChangeIn(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(1, PASSWORD_MAX_LENGTH))
+    new_password = _password(required=True)
+
+
+class UserIn(Schema):
+    username = _username()
+    name = Text(required=True)
+    role = _role(required=True)
+    password = _password(required=True)
+
+
+class UserPatchIn(Schema):
+    name = Text()
+    role = _role()
+    password = _password()
+    disabled = StrictBoolean()
+
+    @validates_schema
+    def changes_something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Send at least one of: name, role, password, disabled.", "_schema")
+
+
+class TokenIn(Schema):
+    label = Text(required=True)
+    role = _role()
+    expires_at = fields.AwareDateTime(
+        error_messages={"invalid_awareness": "Must be an ISO 8601 time with an offset."},
+    )
+
+    @validates("expires_at")
+    def in_the_future(self, value, **kwargs):
+        if not datetime.now(UTC) < value < LATEST_TIME:
+            raise ValidationError("Must be in the future.")
+
+
+sign_in_in = SignInIn()
+password_change_in = PasswordChangeIn()
+user_in = UserIn()
+user_patch_in = UserPatchIn()
+token_in = TokenIn()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def user_out(row) -> dict:
+    return {
+        "id": row.id,
+        "username": row.username,
+        "name": row.name,
+        "role": row.role,
+        "disabled": row.disabled,
+        "created_at": _iso(row.created_at),
+    }
+
+
+def token_out(row) -> dict:
+    return {
+        "id": row.id,
+        "label": row.label,
+        "role": row.role,
+        "owner": {"username": row.owner_username, "name": row.owner_name},
+        "created_at": _iso(row.created_at),
+        "last_used_at": _iso(row.last_used_at),
+        "expires_at": _iso(row.expires_at),
+        "revoked_at": _iso(row.revoked_at),
+    }

@@ -1,0 +1,66 @@
+"""Sign-in sessions for the page: sign in (throttled), look a cookie up, sign out."""
+
+from datetime import timedelta
+
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, update
+
+from board.accounts import throttle
+from board.accounts.passwords import hash_password, needs_rehash, verify_password
+from board.accounts.secrets import new_secret, secret_hash
+from board.accounts.users import find_user
+from board.errors import Unauthenticated
+from board.models import User, UserSession
+
+COOKIE_NAME = "board_session"
+# Sliding: each use (noted at most once a minute) pushes the end out again, so a board on a
+# workshop screen stays signed in while it is used.
+SESSION_LIFETIME = timedelta(days=14)
+
+WRONG_CREDENTIALS = "Wrong username or password."
+
+
+def sign_in(engine: Engine, username: str, password: str) -> tuple[Row, str]:
+    """Check the password and open a session; return the account and the cookie's secret.
+
+    An unknown username, a disabled account and a wrong password cost the same time and give
+    the same answer, and all count towards the throttle.
+    """
+    with engine.begin() as conn:
+        throttle.refuse_if_throttled(conn, username)
+        user = find_user(conn, username)
+        usable = user is not None and not user.disabled
+        if not verify_password(user.password_hash if usable else None, password):
+            throttle.record_failure(conn, username)
+            failed = True
+        else:
+            failed = False
+    if failed:
+        # Raised after the commit: the failure must be counted even though the answer is an error.
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    with engine.begin() as conn:
+        throttle.forget_failures(conn, username)
+        if needs_rehash(user.password_hash):
+            conn.execute(update(User).where(User.id == user.id).values(password_hash=hash_password(password)))
+        return user, insert_session(conn, user.id)
+
+
+def open_session(engine: Engine, user_id: int) -> str:
+    """A new session for an account that has just proved who it is; return the cookie's secret."""
+    with engine.begin() as conn:
+        return insert_session(conn, user_id)
+
+
+def insert_session(conn: Connection, user_id: int) -> str:
+    secret = new_secret()
+    conn.execute(
+        insert(UserSession).values(
+            user_id=user_id, secret_hash=secret_hash(secret), expires_at=func.now() + SESSION_LIFETIME
+        )
+    )
+    return secret
+
+
+def sign_out(engine: Engine, session_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(UserSession).where(UserSession.id == session_id))
+

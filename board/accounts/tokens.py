@@ -1,0 +1,73 @@
+"""API tokens for scripts: made with a secret shown once, stored as its hash, listed, revoked."""
+
+from datetime import datetime
+
+from sqlalchemy import Engine, Row, func, insert, select, update
+
+from board.accounts.roles import at_least
+from board.accounts.secrets import TOKEN_PREFIX, new_secret, secret_hash
+from board.errors import NotFound, ValidationFailed
+from board.models import ApiToken, User
+
+TOKEN_COLUMNS = (
+    ApiToken.id,
+    ApiToken.label,
+    func.coalesce(ApiToken.role, User.role).label("role"),
+    ApiToken.created_at,
+    ApiToken.last_used_at,
+    ApiToken.expires_at,
+    ApiToken.revoked_at,
+    User.id.label("owner_id"),
+    User.username.label("owner_username"),
+    User.name.label("owner_name"),
+)
+
+
+def _select_tokens():
+    return select(*TOKEN_COLUMNS).join(User, User.id == ApiToken.user_id)
+
+
+def create_token(
+    engine: Engine, *, user_id: int, label: str, role: str | None = None, expires_at: datetime | None = None
+) -> tuple[Row, str]:
+    """Make a token acting as `user_id` (with `role` if it is no stronger); return it and its secret."""
+    secret = new_secret(TOKEN_PREFIX)
+    with engine.begin() as conn:
+        owner_role = conn.scalar(select(User.role).where(User.id == user_id))
+        if owner_role is None:
+            raise NotFound("No such account.")
+        if role is not None and not at_least(owner_role, role):
+            raise ValidationFailed({"role": [f"Must be at most the owner's role, {owner_role}."]})
+        token_id = conn.scalar(
+            insert(ApiToken)
+            .values(user_id=user_id, label=label, role=role, secret_hash=secret_hash(secret), expires_at=expires_at)
+            .returning(ApiToken.id)
+        )
+        return conn.execute(_select_tokens().where(ApiToken.id == token_id)).one(), secret
+
+
+def list_tokens(engine: Engine, owner_id: int | None = None) -> list[Row]:
+    """Every token (or those of `owner_id`), newest first, revoked ones included."""
+    statement = _select_tokens().order_by(ApiToken.id.desc())
+    if owner_id is not None:
+        statement = statement.where(ApiToken.user_id == owner_id)
+    with engine.connect() as conn:
+        return conn.execute(statement).all()
+
+
+def revoke_token(engine: Engine, token_id: int, owner_id: int | None = None) -> Row:
+    """Revoke a token (only one of `owner_id`'s, when given); revoking twice keeps the first time."""
+    condition = [ApiToken.id == token_id]
+    if owner_id is not None:
+        condition.append(ApiToken.user_id == owner_id)
+    with engine.begin() as conn:
+        revoked = conn.scalar(
+            update(ApiToken)
+            .where(*condition)
+            .values(revoked_at=func.coalesce(ApiToken.revoked_at, func.now()))
+            .returning(ApiToken.id)
+        )
+        if revoked is None:
+            raise NotFound("No such token.")
+        return conn.execute(_select_tokens().where(ApiToken.id == token_id)).one()
+
