@@ -1,23 +1,79 @@
 // Calls to the board's JSON API, turned into plain results the page can act on.
+//
+// Any 401 on a call made while signed in means the session ended (signed out elsewhere, a
+// password change, a disabled account): the one handler set with whenSessionEnds hears of it.
 
 export class LoadError extends Error {}
+export class SessionEnded extends LoadError {}
+
+let sessionEnded = () => {};
+
+export function whenSessionEnds(handler) {
+  sessionEnded = handler;
+}
+
+// Send one request; answer the Response, or null when the server could not be reached.
+async function send(method, path, { body, headers = {}, signedIn = true } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store" };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    return null;
+  }
+  if (response.status === 401 && signedIn) sessionEnded();
+  return response;
+}
+
+// One API call. Never throws; answers { ok, status, data, error, retryAfter }, status 0 when the
+// server could not be reached.
+export async function call(method, path, body, options = {}) {
+  const response = await send(method, path, { body, ...options });
+  if (!response) return { ok: false, status: 0, data: null, error: null, retryAfter: null };
+  const envelope = await readJson(response);
+  return {
+    ok: response.ok && envelope?.ok === true,
+    status: response.status,
+    data: envelope?.data ?? null,
+    error: envelope?.error ?? null,
+    retryAfter: response.headers.get("Retry-After"),
+  };
+}
+
+// The account of this browser's session, or null when nobody is signed in.
+// Throws LoadError when the server cannot tell.
+export async function currentAccount() {
+  const result = await call("GET", "/api/me", undefined, { signedIn: false });
+  if (result.ok) return result.data;
+  if (result.status === 401) return null;
+  const reason = result.status ? `The server answered ${result.status}.` : "The server could not be reached.";
+  throw new LoadError(result.error?.message ?? reason);
+}
+
+export function signIn(username, password) {
+  return call("POST", "/api/session", { username, password }, { signedIn: false });
+}
+
+export function signOut() {
+  return call("DELETE", "/api/session", undefined, { signedIn: false });
+}
 
 // Fetch the board for one day. With the ETag of the board on screen, answers
 // { unchanged: true } on a 304; otherwise { unchanged: false, data, etag }.
-// Throws LoadError when the board cannot be loaded.
+// Throws SessionEnded on a 401 and LoadError when the board cannot be loaded.
 export async function fetchBoard(date, etag = null) {
   const query = date ? `?from=${encodeURIComponent(date)}` : "";
-  const headers = { Accept: "application/json" };
-  if (etag) headers["If-None-Match"] = etag;
-  let response;
-  try {
-    // no-store: the page keeps its own ETag, so a 304 reaches this code instead of being
-    // turned into a 200 by the browser's cache.
-    response = await fetch(`/api/board${query}`, { headers, cache: "no-store" });
-  } catch {
-    throw new LoadError("The server could not be reached.");
-  }
+  const headers = etag ? { "If-None-Match": etag } : {};
+  // no-store (in send): the page keeps its own ETag, so a 304 reaches this code instead of
+  // being turned into a 200 by the browser's cache.
+  const response = await send("GET", `/api/board${query}`, { headers });
+  if (!response) throw new LoadError("The server could not be reached.");
   if (response.status === 304) return { unchanged: true };
+  if (response.status === 401) throw new SessionEnded("Your session ended.");
   const body = await readJson(response);
   if (!response.ok || !body?.ok) {
     throw new LoadError(body?.error?.message ?? `The server answered ${response.status}.`);
@@ -28,23 +84,15 @@ export async function fetchBoard(date, etag = null) {
 // Ask the server to move a card that we saw at `version`. Never throws; answers one of
 //   { outcome: "moved", card }            the new card, with its new version
 //   { outcome: "conflict", current }      someone else changed it first; current may be null
-//   { outcome: "failed", message }        503, any other error, or no network: nothing moved
+//   { outcome: "signed_out" }             the session ended: nothing moved
+//   { outcome: "failed", message }        403, 503, any other error, or no network: nothing moved
 export async function moveCard(id, status, version) {
-  let response;
-  try {
-    response = await fetch(`/api/appointments/${id}/move`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ status, version }),
-      cache: "no-store",
-    });
-  } catch {
-    return { outcome: "failed", message: "The server could not be reached." };
-  }
-  const body = await readJson(response);
-  if (response.ok && body?.ok) return { outcome: "moved", card: body.data };
-  if (response.status === 409) return { outcome: "conflict", current: body?.error?.current ?? null };
-  return { outcome: "failed", message: body?.error?.message ?? `The server answered ${response.status}.` };
+  const result = await call("POST", `/api/appointments/${id}/move`, { status, version });
+  if (result.ok) return { outcome: "moved", card: result.data };
+  if (result.status === 409) return { outcome: "conflict", current: result.error?.current ?? null };
+  if (result.status === 401) return { outcome: "signed_out" };
+  if (result.status === 0) return { outcome: "failed", message: "The server could not be reached." };
+  return { outcome: "failed", message: result.error?.message ?? `The server answered ${result.status}.` };
 }
 
 async function readJson(response) {

@@ -1,10 +1,16 @@
-// The page: draws the board, turns drags, the Move to control and keys into moves, and refreshes.
-import { fetchBoard, moveCard } from "./api.js";
+// The page: signs in, draws the board, turns drags, the Move to control and keys into moves, and refreshes.
+import { openAccount, setUpAccount } from "./account.js";
+import { currentAccount, fetchBoard, moveCard, SessionEnded, signOut, whenSessionEnds } from "./api.js";
+import { announce, closeAllDialogs, make, toast } from "./dom.js";
+import { openHistory, setUpHistory } from "./history.js";
+import { statusLabel } from "./labels.js";
+import { openPeople, setUpPeople } from "./people.js";
+import { mayManagePeople, mayMove, SESSION_ENDED_MESSAGE, SIGNED_OUT_MESSAGE } from "./session.js";
+import { hideSignIn, setUpSignIn, showSignIn } from "./signin.js";
 import * as board from "./state.js";
 
 const DEFAULT_REFRESH_MS = 3000;
 const DRAG_THRESHOLD_PX = 6;
-const TOAST_MS = 8000;
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 const el = {
@@ -18,10 +24,18 @@ const el = {
   loadErrorMessage: document.getElementById("load-error-message"),
   retry: document.getElementById("retry"),
   columns: document.getElementById("columns"),
-  announcer: document.getElementById("announcer"),
-  toasts: document.getElementById("toasts"),
+  dayPicker: document.getElementById("day-picker"),
+  readOnly: document.getElementById("read-only"),
+  identity: document.getElementById("identity"),
+  whoName: document.getElementById("who-name"),
+  whoRole: document.getElementById("who-role"),
+  openAccount: document.getElementById("open-account"),
+  openPeople: document.getElementById("open-people"),
+  signOut: document.getElementById("sign-out"),
 };
 
+let account = null; // { id, username, name, role } while signed in
+let sessionCount = 0; // answers that arrive after their session ended are dropped
 let state = board.emptyState();
 let etag = null;
 let loadCount = 0; // only the newest load's answer is shown
@@ -58,6 +72,80 @@ function shiftDay(day, days) {
   return date.toISOString().slice(0, 10);
 }
 
+// ---- who is signed in
+
+// Ask the server whether this browser is signed in; show the board or the sign-in form.
+async function begin() {
+  let me;
+  try {
+    me = await currentAccount();
+  } catch (error) {
+    showLoadError(error.message);
+    return;
+  }
+  if (me) signedIn(me);
+  else showSignedOut("");
+}
+
+function signedIn(me) {
+  sessionCount += 1;
+  hideSignIn();
+  showAccount(me);
+  el.dayPicker.hidden = false;
+  el.identity.hidden = false;
+  showDay();
+}
+
+// Show who is signed in and what they may do; also after an admin changed their own account.
+function showAccount(me) {
+  account = me;
+  el.whoName.textContent = me.name || me.username;
+  el.whoRole.textContent = `(${me.role})`;
+  el.openPeople.hidden = !mayManagePeople(me);
+  el.readOnly.hidden = mayMove(me);
+  document.body.classList.toggle("read-only", !mayMove(me));
+  if (state.board) render();
+}
+
+async function refreshAccount() {
+  try {
+    const me = await currentAccount();
+    if (me) showAccount(me);
+    else endSession(SESSION_ENDED_MESSAGE);
+  } catch {
+    // The server could not tell; the next refresh or action finds out.
+  }
+}
+
+// The session is over (signed out here or elsewhere, a disabled account): never a broken board.
+function endSession(message) {
+  if (!account) return; // several answers can report the same end
+  showSignedOut(message);
+}
+
+function showSignedOut(message) {
+  account = null;
+  sessionCount += 1;
+  loadCount += 1;
+  if (drag) endDrag();
+  closeAllDialogs();
+  state = board.emptyState();
+  etag = null;
+  el.columns.replaceChildren();
+  for (const node of [el.columns, el.loading, el.loadError, el.readOnly, el.identity, el.dayPicker]) node.hidden = true;
+  document.body.classList.remove("read-only");
+  setSync("");
+  showSignIn(message);
+}
+
+async function onSignOut() {
+  el.signOut.disabled = true;
+  await signOut();
+  el.signOut.disabled = false;
+  // Whatever the answer, this page is signed out; a session the server still holds ends on its own.
+  endSession(SIGNED_OUT_MESSAGE);
+}
+
 // ---- loading
 
 function showDay() {
@@ -76,12 +164,13 @@ async function load() {
   try {
     result = await fetchBoard(dayFromUrl(), shown ? etag : null);
   } catch (error) {
-    if (mine !== loadCount) return;
+    if (mine !== loadCount || error instanceof SessionEnded) return;
     if (shown) setSync(`Could not refresh: ${error.message} Retrying…`, true);
     else showLoadError(error.message);
     return;
   }
   if (mine !== loadCount) return;
+  el.readOnly.hidden = mayMove(account);
   if (!result.unchanged) {
     etag = result.etag;
     state = board.mergeBoard(state, board.boardFromResponse(result.data));
@@ -97,6 +186,7 @@ async function load() {
 
 function showLoadError(message) {
   el.loading.hidden = true;
+  el.readOnly.hidden = true;
   el.columns.hidden = true;
   el.loadErrorMessage.textContent = message;
   if (el.loadError.hidden) {
@@ -114,7 +204,8 @@ async function refreshForever() {
   // A hidden tab skips a beat. Moves in flight are kept by mergeBoard, and during a drag
   // render() only queues the redraw for the drop. After a failed load this keeps trying too,
   // so an unattended screen recovers by itself once the server is back.
-  if (!document.hidden && (state.board !== null || !el.loadError.hidden)) await load();
+  if (!document.hidden && !el.loadError.hidden && !account) await begin();
+  else if (!document.hidden && account && (state.board !== null || !el.loadError.hidden)) await load();
   setTimeout(refreshForever, refreshInterval());
 }
 
@@ -127,18 +218,6 @@ function formatTime(iso, timeZone) {
     timeFormats.set(timeZone, new Intl.DateTimeFormat(undefined, { timeZone, hour: "2-digit", minute: "2-digit" }));
   }
   return timeFormats.get(timeZone).format(new Date(iso));
-}
-
-function statusLabel(status) {
-  const words = status.toLowerCase().replaceAll("_", " ");
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-function make(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function render() {
@@ -163,9 +242,11 @@ function renderColumn(column, index) {
   const count = make("span", "count", String(column.cards.length));
   count.setAttribute("aria-label", `${column.cards.length} ${column.cards.length === 1 ? "card" : "cards"}`);
   heading.append(count);
-  const key = make("span", "column-key", String(index + 1));
-  key.setAttribute("aria-hidden", "true");
-  heading.append(key);
+  if (mayMove(account)) {
+    const key = make("span", "column-key", String(index + 1));
+    key.setAttribute("aria-hidden", "true");
+    heading.append(key);
+  }
   const list = make("ol", "cards");
   list.append(...column.cards.map(renderCard));
   if (column.cards.length === 0) list.append(make("li", "empty", "No cards"));
@@ -174,12 +255,15 @@ function renderColumn(column, index) {
 }
 
 function renderCard(card) {
-  const item = make("li", card.saving ? "card saving" : "card");
+  const movable = mayMove(account);
+  const item = make("li", ["card", card.saving && "saving", !movable && "read-only"].filter(Boolean).join(" "));
   item.tabIndex = 0;
   item.dataset.id = card.id;
   item.dataset.version = card.version;
-  item.setAttribute("aria-describedby", "move-help");
-  item.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight 1 2 3 4 5 6");
+  if (movable) {
+    item.setAttribute("aria-describedby", "move-help");
+    item.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight 1 2 3 4 5 6");
+  }
   const time = formatTime(card.scheduled_at, state.board.timezone);
   const where = card.saving ? `, saving the move to ${statusLabel(card.status)}` : "";
   item.setAttribute("aria-label", `${time} ${card.title}, ${card.customer}${where}`);
@@ -191,6 +275,18 @@ function renderCard(card) {
   head.append(clock);
   if (card.saving) head.append(make("span", "saving-mark", "Saving…"));
 
+  const foot = make("div", "card-foot");
+  if (movable) foot.append(moveToControl(card));
+  const history = make("button", "history-button", "History");
+  history.type = "button";
+  history.setAttribute("aria-label", `History of ${card.title}`);
+  foot.append(history);
+
+  item.append(head, make("p", "title", card.title), make("p", "customer", card.customer), foot);
+  return item;
+}
+
+function moveToControl(card) {
   const control = make("label", "move-to");
   control.append(make("span", "move-to-label", "Move to"));
   const select = make("select");
@@ -202,9 +298,7 @@ function renderCard(card) {
     select.append(option);
   }
   control.append(select);
-
-  item.append(head, make("p", "title", card.title), make("p", "customer", card.customer), control);
-  return item;
+  return control;
 }
 
 function focusedCard() {
@@ -219,28 +313,11 @@ function restoreFocus(focus) {
   const card = cardElement(focus.id);
   if (!card) return;
   const select = card.querySelector("select");
-  (focus.onSelect && !select.disabled ? select : card).focus({ preventScroll: false });
+  (focus.onSelect && select && !select.disabled ? select : card).focus({ preventScroll: false });
 }
 
 function cardElement(id) {
   return el.columns.querySelector(`.card[data-id="${id}"]`);
-}
-
-// ---- telling people what happened
-
-function announce(text) {
-  el.announcer.textContent = text;
-}
-
-function toast(text, kind) {
-  const node = make("div", `toast ${kind}`); // #toasts is a live region: adding it is announced
-  const close = make("button", "toast-close", "×");
-  close.type = "button";
-  close.setAttribute("aria-label", "Dismiss");
-  close.addEventListener("click", () => node.remove());
-  node.append(make("p", null, text), close);
-  el.toasts.append(node);
-  setTimeout(() => node.remove(), TOAST_MS);
 }
 
 // ---- moving
@@ -258,7 +335,9 @@ async function requestMove(id, status) {
   render();
   announce(`Moving ${card.title} to ${statusLabel(status)}…`);
 
+  const session = sessionCount;
   const result = await moveCard(id, status, card.version);
+  if (session !== sessionCount || result.outcome === "signed_out") return; // the sign-in form is showing
   if (result.outcome === "moved") {
     state = board.confirmMove(state, result.card);
     announce(`${card.title} moved to ${statusLabel(result.card.status)}.`);
@@ -280,9 +359,15 @@ function onSelectChange(event) {
   if (card) requestMove(Number(card.dataset.id), select.value);
 }
 
+function onCardClick(event) {
+  const button = event.target.closest(".history-button");
+  const card = button && board.findCard(state, Number(button.closest(".card").dataset.id));
+  if (card) openHistory(card, state.board.timezone);
+}
+
 function onCardKey(event) {
   const card = event.target;
-  if (!card.classList?.contains("card") || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (!mayMove(account) || !card.classList?.contains("card") || event.altKey || event.ctrlKey || event.metaKey) return;
   const current = board.findCard(state, Number(card.dataset.id));
   if (!current) return;
   const statuses = state.board.statuses;
@@ -299,7 +384,7 @@ function onCardKey(event) {
 
 function onPointerDown(event) {
   const card = event.target.closest(".card");
-  if (!card || drag || event.target.closest(".move-to") || (event.pointerType === "mouse" && event.button !== 0)) return;
+  if (!card || drag || !mayMove(account) || event.target.closest(".move-to, button") || (event.pointerType === "mouse" && event.button !== 0)) return;
   const id = Number(card.dataset.id);
   if (board.isPending(state, id)) {
     const title = board.findCard(state, id)?.title ?? "This card";
@@ -397,18 +482,27 @@ function endDrag() {
 // ---- wiring
 
 function start() {
+  whenSessionEnds(() => endSession(SESSION_ENDED_MESSAGE));
+  setUpSignIn(signedIn);
+  setUpHistory();
+  setUpAccount();
+  setUpPeople(refreshAccount);
   el.columns.addEventListener("pointerdown", onPointerDown);
   el.columns.addEventListener("change", onSelectChange);
   el.columns.addEventListener("keydown", onCardKey);
+  el.columns.addEventListener("click", onCardClick);
   el.columns.addEventListener("animationend", (event) => event.target.classList.remove("refused"));
-  el.retry.addEventListener("click", showDay);
+  el.retry.addEventListener("click", () => (account ? showDay() : begin()));
   el.day.addEventListener("change", () => el.day.value && goToDay(el.day.value));
   el.previousDay.addEventListener("click", () => el.day.value && goToDay(shiftDay(el.day.value, -1)));
   el.nextDay.addEventListener("click", () => el.day.value && goToDay(shiftDay(el.day.value, 1)));
   el.today.addEventListener("click", () => goToDay(null));
-  window.addEventListener("popstate", showDay);
-  document.addEventListener("visibilitychange", () => !document.hidden && state.board && load());
-  showDay();
+  el.openAccount.addEventListener("click", () => account && openAccount(account));
+  el.openPeople.addEventListener("click", () => account && openPeople(account));
+  el.signOut.addEventListener("click", onSignOut);
+  window.addEventListener("popstate", () => account && showDay());
+  document.addEventListener("visibilitychange", () => !document.hidden && account && state.board && load());
+  begin();
   setTimeout(refreshForever, refreshInterval());
 }
 

@@ -49,7 +49,10 @@ export function signInFailureMessage(result) {
 export function fieldMessages(error) {
   const details = error?.details ?? {};
   return Object.fromEntries(
-    Object.entries(details).map(([field, messages]) => [field, Array.isArray(messages) ? messages.join(" ") : String(messages)]),
+    Object.entries(details).map(([field, messages]) => [
+      field,
+      Array.isArray(messages) ? messages.join(" ") : String(messages),
+    ]),
   );
 }
 

@@ -1,6 +1,9 @@
 """What a person does on the board page and what they see there, in Playwright terms."""
 
+import json
 import re
+import urllib.error
+import urllib.request
 
 from playwright.sync_api import Page, expect
 
@@ -9,16 +12,41 @@ SAVING = re.compile(r"\bsaving\b")
 
 
 class BoardPage:
-    def __init__(self, page: Page, base_url: str):
+    def __init__(self, page: Page, base_url: str, account=None):
+        """`account`: sign the page's browser context in as this account before opening the board."""
         self.page = page
         self.base_url = base_url
+        self.account = account
 
     def open(self, day: str = DAY, refresh_ms: int | None = 600_000) -> "BoardPage":
         """Open the board of `day`; by default refreshing so rarely that only the test moves things."""
-        query = f"?date={day}" + (f"&refresh={refresh_ms}" if refresh_ms else "")
-        self.page.goto(f"{self.base_url}/{query}")
+        if self.account is not None:
+            self.sign_in_by_api(self.account)
+        self.goto(day, refresh_ms)
         expect(self.page.locator(".column")).to_have_count(6)
         return self
+
+    def goto(self, day: str = DAY, refresh_ms: int | None = 600_000) -> None:
+        query = f"?date={day}" + (f"&refresh={refresh_ms}" if refresh_ms else "")
+        self.page.goto(f"{self.base_url}/{query}")
+
+    def sign_in_by_api(self, account) -> None:
+        """Sign the browser context in without the form: the context's request shares its cookies."""
+        response = self.page.context.request.post(
+            f"{self.base_url}/api/session",
+            data={"username": account.username, "password": account.password},
+            headers={"Origin": self.base_url},
+        )
+        assert response.status == 200, response.text()
+
+    def sign_in_form(self):
+        return self.page.locator("#sign-in")
+
+    def sign_in_with_form(self, username: str, password: str) -> None:
+        form = self.sign_in_form()
+        form.get_by_label("Username").fill(username)
+        form.get_by_label("Password").fill(password)
+        form.get_by_role("button", name="Sign in").click()
 
     def column(self, status: str):
         return self.page.locator(f'.column[data-status="{status}"]')
@@ -81,3 +109,24 @@ class BoardPage:
 
 def point(x: float, y: float) -> dict:
     return {"x": round(x), "y": round(y)}
+
+
+def api_call(base_url: str, method: str, path: str, *, token: str | None = None, body=None,
+             origin: str | None = None) -> tuple[int, dict]:
+    """One real HTTP request to the API, as a script sends it (a bearer token, no cookies)."""
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if origin:
+        headers["Origin"] = origin
+    data = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body).encode()
+    request = urllib.request.Request(f"{base_url}{path}", data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())

@@ -4,8 +4,10 @@ Without Chromium these tests are skipped, saying how to install it; with BOARD_R
 (set by .ci/run) a missing browser fails them instead, so CI never counts a skip as a pass.
 """
 
+import itertools
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,36 @@ def new_page(browser, request):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    name: str
+    role: str
+    password: str
+
+
+_usernames = itertools.count(1)
+
+
+@pytest.fixture
+def make_account(engine):
+    """Make accounts on the test database; usernames are unique within the session."""
+    from board.accounts.users import create_user
+
+    def make(role: str = "staff", name: str = "Ada Lovelace", password: str = "correct horse battery") -> Account:
+        username = f"{role}-{next(_usernames)}"
+        row = create_user(engine, username=username, name=name, role=role, password=password)
+        return Account(row.id, username, name, role, password)
+
+    return make
+
+
+@pytest.fixture
+def staff_account(staff) -> Account:
+    """The suite's staff account (the one `client` acts as), with its password for signing in."""
+    from tests.factories import PASSWORD
+
+    return Account(staff.id, staff.username, staff.name, staff.role, PASSWORD)

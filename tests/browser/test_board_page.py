@@ -33,7 +33,7 @@ def card(hour: int = 9, minute: int = 0, **fields):
     return AppointmentFactory(scheduled_at=at(hour, minute), **fields)
 
 
-def test_board_shows_six_columns_with_counts_and_cards_in_the_board_timezone(app, new_page):
+def test_board_shows_six_columns_with_counts_and_cards_in_the_board_timezone(app, new_page, staff_account):
     tokyo = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "BOARD_TIMEZONE": "Asia/Tokyo"})
     zone = tokyo.config["BOARD_ZONEINFO"]
     day = datetime.fromisoformat(DAY).date()
@@ -47,7 +47,7 @@ def test_board_shows_six_columns_with_counts_and_cards_in_the_board_timezone(app
                                customer="Hedy Lamarr")
     page = new_page()
     with serving(tokyo) as url:
-        board = BoardPage(page, url).open()
+        board = BoardPage(page, url, staff_account).open()
 
         assert page.locator(".column-name").all_inner_texts() == [
             "Scheduled", "Checked in", "In progress", "Ready", "Completed", "Cancelled"]
@@ -69,9 +69,9 @@ def test_board_shows_six_columns_with_counts_and_cards_in_the_board_timezone(app
     tokyo.extensions["board.engine"].dispose()
 
 
-def test_dragging_a_card_moves_it_at_once_saves_it_and_it_stays_after_reload(page, live_server, engine):
+def test_dragging_a_card_moves_it_at_once_saves_it_and_it_stays_after_reload(page, live_server, engine, staff_account):
     oil, brakes = card(9, title="Oil change"), card(10, title="Brake inspection")
-    board = BoardPage(page, live_server).open()
+    board = BoardPage(page, live_server, staff_account).open()
     expect(board.count("SCHEDULED")).to_have_text("2")
 
     board.drag(oil.id, "READY")
@@ -90,9 +90,11 @@ def test_dragging_a_card_moves_it_at_once_saves_it_and_it_stays_after_reload(pag
     expect(board.toast()).to_have_count(0)
 
 
-def test_a_stale_drag_snaps_back_shows_the_other_move_and_a_second_drag_succeeds(page, live_server, client, engine):
+def test_a_stale_drag_snaps_back_shows_the_other_move_and_a_second_drag_succeeds(
+    page, live_server, client, engine, staff_account
+):
     oil = card(9, title="Oil change")
-    board = BoardPage(page, live_server).open()
+    board = BoardPage(page, live_server, staff_account).open()
     expect(board.card_in("SCHEDULED", oil.id)).to_have_attribute("data-version", "1")
     # Someone else moves the card; this page still holds version 1 (its refresh is far off).
     assert client.post(f"/api/appointments/{oil.id}/move", json={"status": "CANCELLED", "version": 1}).status_code == 200
@@ -113,9 +115,9 @@ def test_a_stale_drag_snaps_back_shows_the_other_move_and_a_second_drag_succeeds
     assert stored_card(engine, oil.id) == ("READY", 3)
 
 
-def test_a_move_that_cannot_reach_the_server_rolls_back_with_a_toast(page, live_server, engine):
+def test_a_move_that_cannot_reach_the_server_rolls_back_with_a_toast(page, live_server, engine, staff_account):
     oil = card(9, title="Oil change", status="CHECKED_IN")
-    board = BoardPage(page, live_server).open()
+    board = BoardPage(page, live_server, staff_account).open()
     before = table_rows(engine)
     page.route(MOVE_URL, lambda route: route.abort("internetdisconnected"))
 
@@ -128,9 +130,9 @@ def test_a_move_that_cannot_reach_the_server_rolls_back_with_a_toast(page, live_
     assert table_rows(engine) == before
 
 
-def test_a_move_answered_503_rolls_back_with_a_toast_and_can_be_retried(page, live_server, engine):
+def test_a_move_answered_503_rolls_back_with_a_toast_and_can_be_retried(page, live_server, engine, staff_account):
     oil = card(9, title="Oil change", status="CHECKED_IN")
-    board = BoardPage(page, live_server).open()
+    board = BoardPage(page, live_server, staff_account).open()
     before = table_rows(engine)
     busy = {"ok": False, "error": {"code": "transient_conflict", "message": "The database was busy; nothing was applied."}}
     page.route(MOVE_URL, lambda route: route.fulfill(status=503, json=busy, headers={"Retry-After": "1"}))
@@ -149,9 +151,9 @@ def test_a_move_answered_503_rolls_back_with_a_toast_and_can_be_retried(page, li
     assert stored_card(engine, oil.id) == ("COMPLETED", 2)
 
 
-def test_a_card_in_flight_cannot_be_moved_again_while_other_cards_can(page, live_server, engine):
+def test_a_card_in_flight_cannot_be_moved_again_while_other_cards_can(page, live_server, engine, staff_account):
     oil, tyres = card(9, title="Oil change"), card(10, title="Tyre swap")
-    board = BoardPage(page, live_server).open()
+    board = BoardPage(page, live_server, staff_account).open()
     held, sent = [], []
 
     def hold_oil(route):
@@ -191,9 +193,9 @@ def test_a_card_in_flight_cannot_be_moved_again_while_other_cards_can(page, live
     expect(board.count("COMPLETED")).to_have_text("0")
 
 
-def test_refreshes_keep_a_move_in_flight_and_wait_for_a_drag_to_end(page, live_server, client):
+def test_refreshes_keep_a_move_in_flight_and_wait_for_a_drag_to_end(page, live_server, client, staff_account):
     oil, tyres = card(9, title="Oil change"), card(10, title="Tyre swap")
-    board = BoardPage(page, live_server).open(refresh_ms=300)
+    board = BoardPage(page, live_server, staff_account).open(refresh_ms=300)
     held = []
     page.route(MOVE_URL, lambda route: held.append(route) if f"/{oil.id}/move" in route.request.url
                else route.continue_())
@@ -226,10 +228,10 @@ def test_refreshes_keep_a_move_in_flight_and_wait_for_a_drag_to_end(page, live_s
     board.expect_settled_in("READY", oil.id)
 
 
-def test_the_day_picker_puts_the_day_in_the_url_and_a_reload_keeps_it(page, live_server):
+def test_the_day_picker_puts_the_day_in_the_url_and_a_reload_keeps_it(page, live_server, staff_account):
     today_card = card(9, title="Oil change")
     tomorrow_card = AppointmentFactory(scheduled_at=datetime(2026, 3, 11, 9, tzinfo=UTC), title="Tyre swap")
-    board = BoardPage(page, live_server).open()
+    board = BoardPage(page, live_server, staff_account).open()
     expect(board.card(today_card.id)).to_be_visible()
 
     page.get_by_role("button", name="Next day").click()
@@ -247,11 +249,11 @@ def test_the_day_picker_puts_the_day_in_the_url_and_a_reload_keeps_it(page, live
     expect(page.locator("#day")).to_have_value(DAY)
 
 
-def test_a_card_can_be_moved_with_the_keyboard_only(page, live_server, engine):
+def test_a_card_can_be_moved_with_the_keyboard_only(page, live_server, engine, staff_account):
     oil = card(9, title="Oil change")
-    board = BoardPage(page, live_server).open()
+    board = BoardPage(page, live_server, staff_account).open()
     target = board.card(oil.id)
-    for _ in range(12):  # Tab through the day picker to the first card
+    for _ in range(20):  # Tab through the day picker and the account buttons to the first card
         page.keyboard.press("Tab")
         if target.evaluate("card => card === document.activeElement"):
             break
@@ -272,9 +274,9 @@ def test_a_card_can_be_moved_with_the_keyboard_only(page, live_server, engine):
     assert stored_card(engine, oil.id) == ("COMPLETED", 3)
 
 
-def test_the_move_to_control_moves_a_card(page, live_server, engine):
+def test_the_move_to_control_moves_a_card(page, live_server, engine, staff_account):
     oil = card(9, title="Oil change")
-    board = BoardPage(page, live_server).open()
+    board = BoardPage(page, live_server, staff_account).open()
     control = board.card(oil.id).get_by_label("Move to")
     expect(control).to_be_visible()
 
@@ -285,11 +287,11 @@ def test_the_move_to_control_moves_a_card(page, live_server, engine):
     assert stored_card(engine, oil.id) == ("IN_PROGRESS", 2)
 
 
-def test_a_move_in_one_page_appears_in_another_within_the_refresh_interval(new_page, live_server):
+def test_a_move_in_one_page_appears_in_another_within_the_refresh_interval(new_page, live_server, staff_account):
     refresh_ms = 400
     oil = card(9, title="Oil change")
-    mine = BoardPage(new_page(), live_server).open(refresh_ms=refresh_ms)
-    theirs = BoardPage(new_page(), live_server).open(refresh_ms=refresh_ms)
+    mine = BoardPage(new_page(), live_server, staff_account).open(refresh_ms=refresh_ms)
+    theirs = BoardPage(new_page(), live_server, staff_account).open(refresh_ms=refresh_ms)
     expect(theirs.card_in("SCHEDULED", oil.id)).to_be_visible()
     with theirs.page.expect_response(lambda r: "/api/board" in r.url and r.status == 304) as unchanged:
         pass  # while nothing changes, a refresh is a 304 for the ETag the page holds
@@ -305,10 +307,10 @@ def test_a_move_in_one_page_appears_in_another_within_the_refresh_interval(new_p
     expect(theirs.count("SCHEDULED")).to_have_text("0")
 
 
-def test_a_touch_drag_moves_a_card_on_a_tablet(new_page, live_server, engine):
+def test_a_touch_drag_moves_a_card_on_a_tablet(new_page, live_server, engine, staff_account):
     oil = card(9, title="Oil change")
     page = new_page(viewport={"width": 820, "height": 1180}, has_touch=True, is_mobile=True)
-    board = BoardPage(page, live_server).open()
+    board = BoardPage(page, live_server, staff_account).open()
     page.evaluate("""() => {
         window.pointerTypes = new Set();
         document.addEventListener('pointermove', (e) => window.pointerTypes.add(e.pointerType));
@@ -321,11 +323,13 @@ def test_a_touch_drag_moves_a_card_on_a_tablet(new_page, live_server, engine):
     assert stored_card(engine, oil.id) == ("CHECKED_IN", 2)
 
 
-def test_a_failed_load_shows_an_error_with_retry_instead_of_an_empty_board(page, live_server):
+def test_a_failed_load_shows_an_error_with_retry_instead_of_an_empty_board(page, live_server, staff_account):
     oil = card(9, title="Oil change")
     page.route("**/api/board*", lambda route: route.fulfill(status=500, json={"ok": False, "error": {
         "code": "internal_error", "message": "Something went wrong on our side; try again later."}}))
-    page.goto(f"{live_server}/?date={DAY}&refresh=600000")
+    board = BoardPage(page, live_server, staff_account)
+    board.sign_in_by_api(staff_account)
+    board.goto()
 
     error = page.locator("#load-error")
     expect(error).to_be_visible()
@@ -336,17 +340,19 @@ def test_a_failed_load_shows_an_error_with_retry_instead_of_an_empty_board(page,
     page.unroute("**/api/board*")
     page.get_by_role("button", name="Retry").click()
 
-    expect(BoardPage(page, live_server).card_in("SCHEDULED", oil.id)).to_be_visible()
+    expect(board.card_in("SCHEDULED", oil.id)).to_be_visible()
     expect(error).to_be_hidden()
 
 
-def test_an_unattended_error_state_recovers_by_itself_once_the_server_answers(page, live_server):
+def test_an_unattended_error_state_recovers_by_itself_once_the_server_answers(page, live_server, staff_account):
     oil = card(9, title="Oil change")
     page.route("**/api/board*", lambda route: route.abort("connectionrefused"))
-    page.goto(f"{live_server}/?date={DAY}&refresh=300")
+    board = BoardPage(page, live_server, staff_account)
+    board.sign_in_by_api(staff_account)
+    board.goto(refresh_ms=300)
     expect(page.locator("#load-error")).to_contain_text("The server could not be reached.")
 
     page.unroute("**/api/board*")  # nobody clicks Retry
 
-    expect(BoardPage(page, live_server).card_in("SCHEDULED", oil.id)).to_be_visible()
+    expect(board.card_in("SCHEDULED", oil.id)).to_be_visible()
     expect(page.locator("#load-error")).to_be_hidden()

@@ -1,0 +1,170 @@
+// The account panel: change one's own password; list, create and revoke API tokens.
+import { call } from "./api.js";
+import { announce, byId, closeButtons, make, whenText } from "./dom.js";
+import { tokenState } from "./labels.js";
+import { formFailureMessage, tokenRolesFor } from "./session.js";
+
+const el = {
+  dialog: byId("account-dialog"),
+  passwordForm: byId("password-form"),
+  currentPassword: byId("current-password"),
+  newPassword: byId("new-password"),
+  passwordMessage: byId("password-message"),
+  tokensBody: byId("tokens-body"),
+  tokensEmpty: byId("tokens-empty"),
+  tokenForm: byId("token-form"),
+  tokenLabel: byId("token-label"),
+  tokenRole: byId("token-role"),
+  tokenExpires: byId("token-expires"),
+  tokenMessage: byId("token-message"),
+  newToken: byId("new-token"),
+  secret: byId("new-token-secret"),
+  copy: byId("copy-token"),
+  copyStatus: byId("copy-status"),
+};
+
+const FIELD_NAMES = {
+  current_password: "Current password",
+  new_password: "New password",
+  label: "Label",
+  role: "Role",
+  expires_at: "Expires on",
+};
+
+let account = null;
+
+export function setUpAccount() {
+  closeButtons(el.dialog);
+  // The secret is shown once: closing the panel forgets it.
+  el.dialog.addEventListener("close", forgetSecret);
+  el.passwordForm.addEventListener("submit", changePassword);
+  el.tokenForm.addEventListener("submit", createToken);
+  el.tokensBody.addEventListener("click", onTokenAction);
+  el.copy.addEventListener("click", copySecret);
+}
+
+export function openAccount(current) {
+  account = current;
+  el.tokenRole.replaceChildren(
+    ...tokenRolesFor(account).map((role) => {
+      const option = make("option", null, role === account.role ? `${role} (yours)` : role);
+      option.value = role;
+      option.selected = role === account.role;
+      return option;
+    }),
+  );
+  for (const message of [el.passwordMessage, el.tokenMessage]) message.textContent = "";
+  el.dialog.showModal();
+  loadTokens();
+}
+
+async function changePassword(event) {
+  event.preventDefault();
+  const result = await call("POST", "/api/me/password", {
+    current_password: el.currentPassword.value,
+    new_password: el.newPassword.value,
+  });
+  if (result.status === 401) return;
+  if (!result.ok) {
+    el.passwordMessage.textContent = formFailureMessage(result, FIELD_NAMES);
+    return;
+  }
+  el.currentPassword.value = "";
+  el.newPassword.value = "";
+  el.passwordMessage.textContent = "Your password was changed; your other sessions were signed out.";
+}
+
+async function loadTokens() {
+  const result = await call("GET", "/api/tokens");
+  if (result.status === 401) return;
+  if (!result.ok) {
+    el.tokenMessage.textContent = formFailureMessage(result);
+    return;
+  }
+  el.tokensBody.replaceChildren(...result.data.map(tokenRow));
+  el.tokensEmpty.hidden = result.data.length > 0;
+}
+
+function tokenRow(token) {
+  const row = make("tr");
+  row.dataset.id = token.id;
+  const state = tokenState(token);
+  const cells = [
+    token.label,
+    token.owner?.name || token.owner?.username || "",
+    token.role,
+    whenText(token.created_at),
+    whenText(token.last_used_at),
+    token.expires_at ? whenText(token.expires_at) : "Never",
+    state,
+  ];
+  row.append(...cells.map((text) => make("td", null, text)));
+  const actions = make("td");
+  if (state !== "Revoked") {
+    const revoke = make("button", "revoke", "Revoke");
+    revoke.type = "button";
+    revoke.dataset.id = token.id;
+    revoke.setAttribute("aria-label", `Revoke the token ${token.label}`);
+    actions.append(revoke);
+  }
+  row.append(actions);
+  return row;
+}
+
+async function onTokenAction(event) {
+  const button = event.target.closest("button.revoke");
+  if (!button) return;
+  button.disabled = true;
+  const result = await call("DELETE", `/api/tokens/${button.dataset.id}`);
+  if (result.status === 401) return;
+  if (!result.ok) {
+    button.disabled = false;
+    el.tokenMessage.textContent = formFailureMessage(result);
+    return;
+  }
+  el.tokenMessage.textContent = `The token ${result.data.label} was revoked; scripts using it are refused from now on.`;
+  await loadTokens();
+}
+
+async function createToken(event) {
+  event.preventDefault();
+  const body = { label: el.tokenLabel.value.trim(), role: el.tokenRole.value };
+  if (el.tokenExpires.value) body.expires_at = endOfDay(el.tokenExpires.value);
+  forgetSecret();
+  const result = await call("POST", "/api/tokens", body);
+  if (result.status === 401) return;
+  if (!result.ok) {
+    el.tokenMessage.textContent = formFailureMessage(result, FIELD_NAMES);
+    return;
+  }
+  el.tokenLabel.value = "";
+  el.tokenExpires.value = "";
+  el.tokenMessage.textContent = `The token ${result.data.label} was created.`;
+  el.secret.value = result.data.secret;
+  el.newToken.hidden = false;
+  el.secret.focus();
+  el.secret.select();
+  await loadTokens();
+}
+
+// The end of that day in the person's own time zone, as an ISO time with its offset.
+function endOfDay(day) {
+  return new Date(`${day}T23:59:59`).toISOString();
+}
+
+async function copySecret() {
+  try {
+    await navigator.clipboard.writeText(el.secret.value);
+    el.copyStatus.textContent = "Copied.";
+  } catch {
+    el.secret.select();
+    el.copyStatus.textContent = "Copying was refused by the browser; the token is selected, copy it with Ctrl+C.";
+  }
+  announce(el.copyStatus.textContent);
+}
+
+function forgetSecret() {
+  el.secret.value = "";
+  el.newToken.hidden = true;
+  el.copyStatus.textContent = "";
+}
