@@ -273,15 +273,13 @@ function renderCard(card) {
   clock.dateTime = card.scheduled_at;
   head.append(clock);
   if (card.saving) head.append(make("span", "saving-mark", "Saving…"));
-
-  const foot = make("div", "card-foot");
-  if (movable) foot.append(moveToControl(card));
   const history = make("button", "history-button", "History");
   history.type = "button";
   history.setAttribute("aria-label", `History of ${card.title}`);
-  foot.append(history);
+  head.append(history);
 
-  item.append(head, make("p", "title", card.title), make("p", "customer", card.customer), foot);
+  item.append(head, make("p", "title", card.title), make("p", "customer", card.customer));
+  if (movable) item.append(moveToControl(card));
   return item;
 }
 
