@@ -5,7 +5,7 @@ import { announce, closeAllDialogs, make, toast } from "./dom.js";
 import { cancelDrag, isDragging, setUpDrag } from "./drag.js";
 import { openHistory, setUpHistory } from "./history.js";
 import { statusLabel } from "./labels.js";
-import { openPeople, setUpPeople } from "./people.js";
+import { closePeople, openPeople, setUpPeople } from "./people.js";
 import { mayManagePeople, mayMove, SESSION_ENDED_MESSAGE, SIGNED_OUT_MESSAGE } from "./session.js";
 import { hideSignIn, setUpSignIn, showSignIn } from "./signin.js";
 import * as board from "./state.js";
@@ -101,6 +101,7 @@ function showAccount(me) {
   el.whoName.textContent = me.name || me.username;
   el.whoRole.textContent = `(${me.role})`;
   el.openPeople.hidden = !mayManagePeople(me);
+  if (!mayManagePeople(me)) closePeople();
   el.readOnly.hidden = mayMove(me);
   document.body.classList.toggle("read-only", !mayMove(me));
   if (state.board) render();
