@@ -11,6 +11,7 @@ Environment variables:
     BOARD_DB_CONNECT_TIMEOUT_S
                               Longest wait to open a database connection (default 2, libpq's minimum).
     BOARD_DB_POOL_SIZE        Connections per process; gunicorn_conf sets it to the threads per worker (default 5).
+    BOARD_DB_POOLER           Unset for a direct connection; "transaction" behind PgBouncer in transaction pooling mode.
     PROMETHEUS_MULTIPROC_DIR  Set by board.gunicorn_conf: /metrics then adds up all workers' values.
     BOARD_WORKERS, BOARD_THREADS, BOARD_BIND
                               gunicorn's workers, threads per worker and address (board/gunicorn_conf.py).

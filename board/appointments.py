@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, select
 
+from board.db import one_statement
 from board.errors import NotFound
 from board.models import Appointment, AppointmentMove
 
@@ -32,15 +33,6 @@ def create_appointment(engine: Engine, title: str, customer: str, scheduled_at: 
 
 # Built once: a statement made per call costs more Python than the round trip it sends.
 READ_CARD = select(*CARD_COLUMNS).where(Appointment.id == bindparam("appointment_id"))
-
-
-def one_statement(engine: Engine) -> Connection:
-    """A connection for a use case that is a single statement, which is then its own transaction.
-
-    In autocommit, PostgreSQL runs the statement atomically all the same, and the BEGIN and
-    COMMIT (or ROLLBACK) round trips around it are saved: half of a read-then-move cycle's.
-    """
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def read_card(conn: Connection, appointment_id: int) -> Row | None:

@@ -3,6 +3,9 @@
 import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# BOARD_DB_POOLER's values besides unset: what sits between board and PostgreSQL.
+POOLERS = ("transaction",)
+
 DEFAULTS = {
     "DATABASE_URL": None,
     "BOARD_TIMEZONE": "UTC",
@@ -14,6 +17,9 @@ DEFAULTS = {
     "BOARD_DB_CONNECT_TIMEOUT_S": 2,
     # One connection per request thread; gunicorn_conf sets it to the worker's threads.
     "BOARD_DB_POOL_SIZE": 5,
+    # What sits between board and PostgreSQL: unset for a direct connection (or a session-pooling
+    # PgBouncer), "transaction" for a PgBouncer in transaction pooling mode.
+    "BOARD_DB_POOLER": None,
     "MAX_CONTENT_LENGTH": 64 * 1024,
 }
 
@@ -51,6 +57,11 @@ def _validated(settings: dict) -> dict:
             raise ConfigError(f"{name} must not be negative, got {settings[name]}.")
     if settings["BOARD_DB_POOL_SIZE"] < 1:
         raise ConfigError(f"BOARD_DB_POOL_SIZE must be at least 1, got {settings['BOARD_DB_POOL_SIZE']}.")
+    if settings["BOARD_DB_POOLER"] not in (None, *POOLERS):
+        raise ConfigError(
+            f"BOARD_DB_POOLER must be unset or 'transaction' (PgBouncer in transaction pooling mode), "
+            f"got {settings['BOARD_DB_POOLER']!r}."
+        )
     zone_name = settings["BOARD_TIMEZONE"] or "UTC"
     try:
         settings["BOARD_ZONEINFO"] = ZoneInfo(zone_name)

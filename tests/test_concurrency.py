@@ -4,12 +4,17 @@ import random
 import threading
 from collections import Counter, defaultdict
 
+import pytest
+
 from board.models import STATUSES
 from tests.factories import AppointmentFactory
 from tests.helpers import history_rows, http_json, stored_card
 
 THREADS = 16
 MOVES_PER_THREAD = 25
+
+# Each test runs directly and through a real PgBouncer in transaction pooling mode.
+pytestmark = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
 
 
 def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, engine):
