@@ -12,11 +12,12 @@ from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 
-from board.config import POOLERS
+from board.config import POOLERS, ConfigError
 
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "board"
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 # An execution option on engines made for a transaction-pooling PgBouncer (see make_engine).
 POOLED = "board_pooled"
 
@@ -161,6 +162,62 @@ def one_statement(engine: Engine):
     if engine.get_execution_options()[POOLED]:
         return engine.begin()
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+# What to do about each refusal at connect, by the SQLSTATE board.errors recovers for it.
+MISCONFIGURATION_HINTS = {
+    "28P01": "check the password in DATABASE_URL",
+    "28000": "check the user name in DATABASE_URL and that the server lets it in (pg_hba.conf)",
+    "3D000": "check the database name in DATABASE_URL, or create that database",
+    "08P01": "behind PgBouncer in transaction pooling mode, set BOARD_DB_POOLER=transaction",
+}
+
+
+def check_database(engine: Engine) -> None:
+    """Refuse to serve a database board cannot use: raise ConfigError, one line saying what to fix.
+
+    Misconfigured (wrong password, no such role or database, a refused startup parameter), or
+    with a schema other than the migrations' head. A database that is not answering is no
+    reason to refuse: the service answers 503 until it is back, and recovers by itself.
+    """
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import DBAPIError
+
+    from board.errors import DatabaseMisconfigured, DatabaseUnavailable, board_error_for, sqlstate_of
+
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            found = set(MigrationContext.configure(conn).get_current_heads())
+    except DBAPIError as error:
+        problem = board_error_for(error)
+        if isinstance(problem, DatabaseMisconfigured):
+            sqlstate = sqlstate_of(error)
+            reason = str(error.orig).rsplit("FATAL:", 1)[-1].strip()
+            hint = MISCONFIGURATION_HINTS.get(sqlstate, "check DATABASE_URL")
+            raise ConfigError(f"The database at {where} refused board: {reason} (SQLSTATE {sqlstate}); {hint}.") from None
+        if isinstance(problem, DatabaseUnavailable):
+            log.warning("the database at %s is not answering at start; answering 503 until it does", where)
+            return
+        raise
+    script = ScriptDirectory.from_config(Config(toml_file=PYPROJECT))
+    heads = set(script.get_heads())
+    if found == heads:
+        return
+    known = {revision.revision for revision in script.walk_revisions()}
+    found_text = ", ".join(sorted(found)) or "none (an empty database)"
+    if found - known:
+        raise ConfigError(
+            f"The database at {where} is at schema revision {found_text}, which this code does not know:"
+            f" a newer release migrated it. Run the release that matches it, or migrate it down with that"
+            f" release's alembic."
+        )
+    raise ConfigError(
+        f"The database at {where} is at schema revision {found_text}, not at this code's head"
+        f" {', '.join(sorted(heads))}: run `alembic upgrade head`."
+    )
 
 
 def init_app(app: Flask) -> None:
