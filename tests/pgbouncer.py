@@ -39,6 +39,7 @@ def missing_pgbouncer() -> None:
 class PgBouncer:
     port: int
     log: Path
+    pid: int
 
     def url_for(self, database_url: URL, *, password: str = PASSWORD) -> URL:
         """The URL of `database_url`'s database through this PgBouncer."""
@@ -116,7 +117,7 @@ def running_pgbouncer(server_url: URL, folder: Path):
         process = subprocess.Popen([str(PGBOUNCER), *run_as(server_url), str(ini)], stdout=log_file, stderr=log_file)
     try:
         wait_until_listening(process, port, log)
-        yield PgBouncer(port=port, log=log)
+        yield PgBouncer(port=port, log=log, pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
