@@ -17,8 +17,8 @@ DEFAULTS = {
     "BOARD_DB_CONNECT_TIMEOUT_S": 2,
     # One connection per request thread; gunicorn_conf sets it to the worker's threads.
     "BOARD_DB_POOL_SIZE": 5,
-    # What sits between board and PostgreSQL: unset for a direct connection (or a session-pooling
-    # PgBouncer), "transaction" for a PgBouncer in transaction pooling mode.
+    # What sits between board and PostgreSQL: unset for a direct connection, "transaction" for
+    # PgBouncer (made for its transaction pooling mode; right in session pooling mode too).
     "BOARD_DB_POOLER": None,
     "MAX_CONTENT_LENGTH": 64 * 1024,
 }
