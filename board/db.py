@@ -8,11 +8,16 @@ import tempfile
 import threading
 from pathlib import Path
 
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from board.config import POOLERS, ConfigError
+from board.errors import DatabaseMisconfigured, DatabaseUnavailable, board_error_for, sqlstate_of
 
 log = logging.getLogger(__name__)
 
@@ -180,13 +185,6 @@ def check_database(engine: Engine) -> None:
     with a schema other than the migrations' head. A database that is not answering is no
     reason to refuse: the service answers 503 until it is back, and recovers by itself.
     """
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy.exc import DBAPIError
-
-    from board.errors import DatabaseMisconfigured, DatabaseUnavailable, board_error_for, sqlstate_of
-
     where = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
