@@ -11,10 +11,8 @@ from tests.concurrency import assert_nothing_lost_or_doubled, read_then_move_by_
 from tests.factories import AppointmentFactory
 from tests.helpers import history_rows, http_json, stored_card
 
-# Each test runs directly and through a real PgBouncer in transaction pooling mode.
-pytestmark = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
 
-
+# Through PgBouncer, tests/test_two_instances.py runs this across two app processes.
 def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, engine):
     hot_cards = [card.id for card in AppointmentFactory.create_batch(3)]
 
@@ -23,6 +21,7 @@ def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, engine
     assert_nothing_lost_or_doubled(engine, hot_cards, answers)
 
 
+@pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
 def test_concurrent_batches_in_opposite_orders_never_deadlock(live_server, engine, caplog):
     cards = [card.id for card in AppointmentFactory.create_batch(4)]
     answers = []
