@@ -174,7 +174,7 @@ MISCONFIGURATION_HINTS = {
     "28P01": "check the password in DATABASE_URL",
     "28000": "check the user name in DATABASE_URL and that the server lets it in (pg_hba.conf)",
     "3D000": "check the database name in DATABASE_URL, or create that database",
-    "08P01": "behind PgBouncer in transaction pooling mode, set BOARD_DB_POOLER=transaction",
+    "08P01": "behind PgBouncer, set BOARD_DB_POOLER=transaction",
 }
 
 
