@@ -195,7 +195,9 @@ def check_database(engine: Engine) -> None:
             sqlstate = sqlstate_of(error)
             reason = str(error.orig).rsplit("FATAL:", 1)[-1].strip()
             hint = MISCONFIGURATION_HINTS.get(sqlstate, "check DATABASE_URL")
-            raise ConfigError(f"The database at {where} refused board: {reason} (SQLSTATE {sqlstate}); {hint}.") from None
+            raise ConfigError(
+                f"The database at {where} refused board: {reason} (SQLSTATE {sqlstate}); {hint}."
+            ) from None
         if isinstance(problem, DatabaseUnavailable):
             log.warning("the database at %s is not answering at start; answering 503 until it does", where)
             return

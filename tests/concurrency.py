@@ -26,9 +26,12 @@ def read_then_move_by_many(servers: list[str], cards: list[int], headers: dict) 
         for _ in range(MOVES_PER_THREAD):
             card_id = rng.choice(cards)
             _, read, _ = http_json("GET", f"{rng.choice(servers)}/api/appointments/{card_id}", headers=headers)
-            status, body, _ = http_json("POST", f"{rng.choice(servers)}/api/appointments/{card_id}/move",
-                                        {"status": rng.choice(STATUSES), "version": read["data"]["version"]},
-                                        headers=headers)
+            status, body, _ = http_json(
+                "POST",
+                f"{rng.choice(servers)}/api/appointments/{card_id}/move",
+                {"status": rng.choice(STATUSES), "version": read["data"]["version"]},
+                headers=headers,
+            )
             version = body["data"]["version"] if status == 200 else None
             with answers_lock:
                 answers.append((card_id, status, version))

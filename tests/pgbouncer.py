@@ -44,7 +44,11 @@ class PgBouncer:
     def url_for(self, database_url: URL, *, password: str = PASSWORD) -> URL:
         """The URL of `database_url`'s database through this PgBouncer."""
         return URL.create(
-            "postgresql+psycopg", username=USER, password=password, host="127.0.0.1", port=self.port,
+            "postgresql+psycopg",
+            username=USER,
+            password=password,
+            host="127.0.0.1",
+            port=self.port,
             database=database_url.database,
         )
 

@@ -23,8 +23,8 @@ def start_wsgi(database_url: str, **environment) -> subprocess.CompletedProcess:
     """Import wsgi.py as any WSGI server does, in a process of its own; return how it ended."""
     ours = {name: value for name, value in os.environ.items() if not name.startswith("BOARD_")}
     env = {**ours, "DATABASE_URL": database_url, **environment}
-    return subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60)
+    command = [sys.executable, "-c", "import wsgi"]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
 def the_one_line(started: subprocess.CompletedProcess) -> str:

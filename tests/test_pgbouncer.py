@@ -26,8 +26,9 @@ def test_every_transaction_carries_the_timeouts_and_leaves_none_behind(make_app,
     assert seen_by_others == {("0", "0")}, "SET LOCAL ends with its transaction"
 
 
-def test_without_board_db_pooler_pgbouncer_refuses_and_the_answer_is_500_misconfigured(make_app, pgbouncer,
-                                                                                        database_url, caplog):
+def test_without_board_db_pooler_pgbouncer_refuses_and_the_answer_is_500_misconfigured(
+    make_app, pgbouncer, database_url, caplog
+):
     client = make_app(DATABASE_URL=pgbouncer.url_for(database_url).render_as_string(hide_password=False)).test_client()
 
     response = client.post("/api/appointments/1/move", json={"status": "READY", "version": 1})

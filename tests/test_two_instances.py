@@ -27,8 +27,9 @@ def app_instance(settings: dict, log_path):
     ours = {name: value for name, value in os.environ.items() if not name.startswith("BOARD_")}
     env = {**ours, **{name: str(value) for name, value in settings.items()}}
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-c", SERVE], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                   stderr=log, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-c", SERVE], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True
+        )
     try:
         port = process.stdout.readline().strip()
         assert port.isdigit(), f"the instance did not start:\n{log_path.read_text()}"
@@ -51,5 +52,7 @@ def test_two_instances_on_one_database_lose_and_double_nothing(app, engine, data
 
     assert_nothing_lost_or_doubled(engine, hot_cards, answers)
     for n in (1, 2):
-        assert '"route": "/api/appointments/<appointment_id:appointment_id>/move"' in (
-            tmp_path / f"instance-{n}.log").read_text(), f"instance {n} answered moves too"
+        assert (
+            '"route": "/api/appointments/<appointment_id:appointment_id>/move"'
+            in (tmp_path / f"instance-{n}.log").read_text()
+        ), f"instance {n} answered moves too"
