@@ -1,5 +1,14 @@
 """Entry point for any WSGI server: gunicorn wsgi:app."""
 
-from board import create_app
+import sys
 
-app = create_app()
+from board import create_app
+from board.config import ConfigError
+from board.db import check_database
+
+try:
+    app = create_app()
+    check_database(app.extensions["board.engine"])
+except ConfigError as error:
+    # One line saying what to fix, not a traceback: this is the operator's mistake, not board's.
+    sys.exit(f"board: {error}")

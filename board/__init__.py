@@ -11,6 +11,7 @@ Environment variables:
     BOARD_DB_CONNECT_TIMEOUT_S
                               Longest wait to open a database connection (default 2, libpq's minimum).
     BOARD_DB_POOL_SIZE        Connections per process; gunicorn_conf sets it to the threads per worker (default 5).
+    BOARD_DB_POOLER           Unset for a direct connection; "transaction" behind PgBouncer in transaction pooling mode.
     PROMETHEUS_MULTIPROC_DIR  Set by board.gunicorn_conf: /metrics then adds up all workers' values.
     BOARD_PUBLIC_URL          The address people open the board at (https://board.example); cookie-signed
                               writes must come from it. Unset: the request's own scheme and host.

@@ -3,6 +3,9 @@
 import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# BOARD_DB_POOLER's values besides unset: what sits between board and PostgreSQL.
+POOLERS = ("transaction",)
+
 DEFAULTS = {
     "DATABASE_URL": None,
     "BOARD_TIMEZONE": "UTC",
@@ -14,6 +17,9 @@ DEFAULTS = {
     "BOARD_DB_CONNECT_TIMEOUT_S": 2,
     # One connection per request thread; gunicorn_conf sets it to the worker's threads.
     "BOARD_DB_POOL_SIZE": 5,
+    # What sits between board and PostgreSQL: unset for a direct connection, "transaction" for
+    # PgBouncer (made for its transaction pooling mode; right in session pooling mode too).
+    "BOARD_DB_POOLER": None,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BOARD_PUBLIC_URL": None,
     "BOARD_SECURE_COOKIES": False,
@@ -60,6 +66,11 @@ def _validated(settings: dict) -> dict:
     settings["BOARD_SECURE_COOKIES"] = str(settings["BOARD_SECURE_COOKIES"]).lower() in ("1", "true", "yes")
     if settings["BOARD_PASSWORD_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"):
         raise ConfigError(f"BOARD_PASSWORD_PROFILE is not an argon2-cffi profile: {settings['BOARD_PASSWORD_PROFILE']!r}.")
+    if settings["BOARD_DB_POOLER"] not in (None, *POOLERS):
+        raise ConfigError(
+            f"BOARD_DB_POOLER must be unset or 'transaction' (PgBouncer in transaction pooling mode), "
+            f"got {settings['BOARD_DB_POOLER']!r}."
+        )
     zone_name = settings["BOARD_TIMEZONE"] or "UTC"
     try:
         settings["BOARD_ZONEINFO"] = ZoneInfo(zone_name)

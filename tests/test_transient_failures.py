@@ -10,6 +10,9 @@ from sqlalchemy import text
 from tests.factories import AppointmentFactory
 from tests.helpers import counting_statements, history_rows, http_json, stored_card, table_rows
 
+# Each test runs directly and through a real PgBouncer in transaction pooling mode.
+pytestmark = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
+
 
 @pytest.fixture
 def driver_url(database_url) -> str:
