@@ -11,11 +11,20 @@ THREADS = 16
 MOVES_PER_THREAD = 25
 
 
+def move(rng: random.Random, card_url: str, version: int, headers: dict) -> tuple[int, dict, dict]:
+    return http_json("POST", f"{card_url}/move", {"status": rng.choice(STATUSES), "version": version}, headers=headers)
+
+
 def read_then_move_by_many(servers: list[str], cards: list[int], headers: dict) -> list[tuple]:
     """THREADS people each read a random card and move it, MOVES_PER_THREAD times, each request to a random server.
 
     Return every answer as (card id, status code, version in the answer).
     """
+    return read_then_change_by_many(servers, cards, headers, move)
+
+
+def read_then_change_by_many(servers: list[str], cards: list[int], headers: dict, change) -> list[tuple]:
+    """Like read_then_move_by_many, with change(rng, card_url, version read, headers) as each change."""
     answers = []
     answers_lock = threading.Lock()
     start = threading.Barrier(THREADS)
@@ -26,12 +35,8 @@ def read_then_move_by_many(servers: list[str], cards: list[int], headers: dict) 
         for _ in range(MOVES_PER_THREAD):
             card_id = rng.choice(cards)
             _, read, _ = http_json("GET", f"{rng.choice(servers)}/api/appointments/{card_id}", headers=headers)
-            status, body, _ = http_json(
-                "POST",
-                f"{rng.choice(servers)}/api/appointments/{card_id}/move",
-                {"status": rng.choice(STATUSES), "version": read["data"]["version"]},
-                headers=headers,
-            )
+            card_url = f"{rng.choice(servers)}/api/appointments/{card_id}"
+            status, body, _ = change(rng, card_url, read["data"]["version"], headers)
             version = body["data"]["version"] if status == 200 else None
             with answers_lock:
                 answers.append((card_id, status, version))

@@ -5,11 +5,10 @@ import threading
 from collections import Counter
 
 import pytest
-
 from sqlalchemy import text
 
 from board.models import STATUSES
-from tests.concurrency import assert_nothing_lost_or_doubled, read_then_move_by_many
+from tests.concurrency import assert_nothing_lost_or_doubled, move, read_then_change_by_many, read_then_move_by_many
 from tests.factories import AppointmentFactory
 from tests.helpers import history_rows, http_json, stored_card
 
@@ -59,34 +58,14 @@ def test_concurrent_batches_in_opposite_orders_never_deadlock(live_server, api_h
 
 def test_concurrent_moves_and_edits_keep_one_event_per_version(live_server, api_headers, engine):
     hot_cards = [card.id for card in AppointmentFactory.create_batch(3)]
-    answers = []  # (card id, status code, version in the answer)
-    answers_lock = threading.Lock()
-    start = threading.Barrier(THREADS)
 
-    def person(seed: int):
-        rng = random.Random(seed)
-        start.wait()
-        for step in range(MOVES_PER_THREAD):
-            card_id = rng.choice(hot_cards)
-            url = f"{live_server}/api/appointments/{card_id}"
-            _, read, _ = http_json("GET", url, headers=api_headers)
-            version = read["data"]["version"]
-            if rng.random() < 0.5:
-                status, body, _ = http_json("POST", f"{url}/move", headers=api_headers,
-                                            body={"status": rng.choice(STATUSES), "version": version})
-            else:
-                status, body, _ = http_json("PATCH", url, headers=api_headers,
-                                            body={"version": version, "notes": f"person {seed} step {step}"})
-            with answers_lock:
-                answers.append((card_id, status, body["data"]["version"] if status == 200 else None))
+    def move_or_edit(rng, card_url, version, headers):
+        if rng.random() < 0.5:
+            return move(rng, card_url, version, headers)
+        return http_json("PATCH", card_url, {"version": version, "notes": f"note {rng.random()}"}, headers=headers)
 
-    people = [threading.Thread(target=person, args=(seed,)) for seed in range(THREADS)]
-    for thread in people:
-        thread.start()
-    for thread in people:
-        thread.join(timeout=120)
+    answers = read_then_change_by_many([live_server], hot_cards, api_headers, move_or_edit)
 
-    assert len(answers) == THREADS * MOVES_PER_THREAD
     codes = Counter(status for _, status, _ in answers)
     assert set(codes) <= {200, 409}, f"every answer that is not a change is a conflict: {codes}"
     assert codes[409] > 0, f"the cards were contended: {codes}"
