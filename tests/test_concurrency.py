@@ -13,10 +13,10 @@ from tests.helpers import history_rows, http_json, stored_card
 
 
 # Through PgBouncer, tests/test_two_instances.py runs this across two app processes.
-def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, engine):
+def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, engine, api_headers):
     hot_cards = [card.id for card in AppointmentFactory.create_batch(3)]
 
-    answers = read_then_move_by_many([live_server], hot_cards, headers={})
+    answers = read_then_move_by_many([live_server], hot_cards, api_headers)
 
     assert_nothing_lost_or_doubled(engine, hot_cards, answers)
 
