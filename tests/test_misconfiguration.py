@@ -12,7 +12,12 @@ from alembic.config import Config
 from board.config import ConfigError
 from board.db import check_database
 from board.errors import refused_at_connect
+from alembic.script import ScriptDirectory
 from tests.conftest import ROOT, alembic_config
+
+HEAD = ScriptDirectory.from_config(Config(toml_file=ROOT / "pyproject.toml")).get_current_head()
+# Any token: checking it is what reaches the database.
+SOME_TOKEN = {"Authorization": "Bearer board_anything"}
 
 
 def driver_url(url) -> str:
@@ -93,7 +98,7 @@ def test_an_unmigrated_database_refuses_to_start_until_alembic_upgrade_head(scra
     monkeypatch.setenv("DATABASE_URL", empty)
     command.upgrade(Config(toml_file=ROOT / "pyproject.toml"), "head")
 
-    assert "schema revision none (an empty database), not at this code's head 0001" in line
+    assert f"schema revision none (an empty database), not at this code's head {HEAD}" in line
     assert "run `alembic upgrade head`" in line
     check_database(make_app(DATABASE_URL=empty).extensions["board.engine"])  # raises if still refused
 
@@ -104,7 +109,7 @@ def test_a_database_behind_the_code_says_which_revision_it_found(make_app, scrat
     command.downgrade(alembic_config(behind), "base")
     app = make_app(DATABASE_URL=driver_url(behind))
 
-    with pytest.raises(ConfigError, match=r"schema revision none .* not at this code's head 0001: run `alembic"):
+    with pytest.raises(ConfigError, match=rf"schema revision none .* not at this code's head {HEAD}: run `alembic"):
         check_database(app.extensions["board.engine"])
 
 
@@ -132,7 +137,7 @@ def test_misconfigured_at_run_time_is_500_without_retry_after_and_logged_with_it
                                                                                           caplog):
     client = make_app(DATABASE_URL=driver_url(database_url.set(database="dropped_meanwhile"))).test_client()
 
-    for response in (client.get("/api/board"), client.get("/healthz")):
+    for response in (client.get("/api/board", headers=SOME_TOKEN), client.get("/healthz")):
         assert response.status_code == 500
         assert "Retry-After" not in response.headers
         error = response.get_json()["error"]
