@@ -103,6 +103,12 @@ def app(make_app):
 
 
 @pytest.fixture
+def api_headers() -> dict:
+    """Headers every raw HTTP request to /api sends (sign-in will add its token here)."""
+    return {}
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
