@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     errors.register_errorhandlers(app)
     register_commands(app)
+    register_middleware(app)
     return app
 
 
@@ -51,6 +52,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
     metrics.init_app(app)
+
+
+def register_middleware(app: Flask) -> None:
+    from board.request_body import CountedBody
+
+    app.wsgi_app = CountedBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
 
 
 def register_commands(app: Flask) -> None:

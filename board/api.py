@@ -37,6 +37,8 @@ def load_body(schema: Schema) -> dict:
         body = json.loads(request.get_data())
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise BadRequest("The request body nests arrays or objects too deeply to be read.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     try:

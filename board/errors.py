@@ -81,6 +81,16 @@ class VersionConflict(BoardError):
         return body
 
 
+class VersionExhausted(VersionConflict):
+    """The card's version is at the top of its range, so no move can give it a next one."""
+
+    code = "version_exhausted"
+    message = (
+        "This appointment has been changed as many times as its version can count; it cannot be moved any more. "
+        "Create a new appointment for it."
+    )
+
+
 class TransientConflict(BoardError):
     """The database hit a deadlock or serialization failure twice; resending the same request is safe."""
 

@@ -9,7 +9,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
-    Integer,
     MetaData,
     Text,
     UniqueConstraint,
@@ -22,7 +21,7 @@ STATUSES = ("SCHEDULED", "CHECKED_IN", "IN_PROGRESS", "READY", "COMPLETED", "CAN
 
 INITIAL_STATUS = STATUSES[0]
 TEXT_MAX_LENGTH = 200
-VERSION_MAX = 2**31 - 1
+VERSION_MAX = 2**63 - 1
 ID_MAX = 2**63 - 1
 
 _STATUS_LIST_SQL = ", ".join(f"'{status}'" for status in STATUSES)
@@ -48,7 +47,7 @@ class Appointment(Base):
     customer: Mapped[str] = mapped_column(Text)
     scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(Text, server_default=INITIAL_STATUS)
-    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    version: Mapped[int] = mapped_column(BigInteger, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -71,7 +70,7 @@ class AppointmentMove(Base):
     )
     from_status: Mapped[str] = mapped_column(Text)
     to_status: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(BigInteger)
     moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (

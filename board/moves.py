@@ -7,8 +7,8 @@ from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, fun
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from board.appointments import CARD_COLUMNS, one_statement, read_card
-from board.errors import NotFound, VersionConflict
-from board.models import Appointment, AppointmentMove
+from board.errors import NotFound, VersionConflict, VersionExhausted
+from board.models import VERSION_MAX, Appointment, AppointmentMove
 from board.retry import RetryPolicy
 
 
@@ -34,7 +34,12 @@ def _move_statement():
     )
     moved = (
         update(Appointment)
-        .where(Appointment.id == previous.c.id, Appointment.version == bindparam("expected_version"))
+        .where(
+            Appointment.id == previous.c.id,
+            Appointment.version == bindparam("expected_version"),
+            # version + 1 would overflow bigint: the statement would fail instead of matching nothing.
+            Appointment.version < VERSION_MAX,
+        )
         .values(status=bindparam("to_status"), version=Appointment.version + 1, updated_at=func.now())
         .returning(*CARD_COLUMNS, previous.c.status.label("from_status"))
         .cte("moved")
@@ -82,6 +87,8 @@ def move_card(engine: Engine, retry: RetryPolicy, move: Move) -> Row:
             current = read_card(conn, move.appointment_id)
         if current is None:
             raise NotFound()
+        if current.version >= VERSION_MAX:
+            raise VersionExhausted(current=current)
         raise VersionConflict(current=current)
 
     return retry.run(transaction)
@@ -109,6 +116,13 @@ def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move]) -> lis
                     "Someone else changed some of these appointments first; nothing was moved. "
                     "Retry with their current versions.",
                     conflicts=stale,
+                )
+            exhausted = [card for card in locked.values() if card.version >= VERSION_MAX]
+            if exhausted:
+                raise VersionExhausted(
+                    "Some of these appointments cannot be moved any more: their versions are at the top of "
+                    "their range. Nothing was moved.",
+                    conflicts=exhausted,
                 )
             moved = {}
             for move in sorted(moves, key=lambda m: m.appointment_id):
