@@ -10,17 +10,17 @@ Environment variables:
                               Longest run of one SQL statement before answering 503 (default 5000).
     BOARD_DB_CONNECT_TIMEOUT_S
                               Longest wait to open a database connection (default 2, libpq's minimum).
-    BOARD_DB_POOL_SIZE        Connections per process; gunicorn_conf sets it to the threads per worker (default 5).
-    PROMETHEUS_MULTIPROC_DIR  Set by board.gunicorn_conf: /metrics then adds up all workers' values.
+    BOARD_DB_POOL_SIZE        Connections per process; board.serving sets it to the threads per worker (default 5).
+    PROMETHEUS_MULTIPROC_DIR  Set by board.serving: /metrics then adds up all workers' values.
     BOARD_WORKERS, BOARD_THREADS, BOARD_BIND
-                              gunicorn's workers, threads per worker and address (board/gunicorn_conf.py).
+                              Granian's worker processes, app threads per worker and address (board/serving.py).
 """
 
 from flask import Flask
 
 # The submodules are imported inside the functions, as in Flask's tutorial: importing the package
-# alone (as gunicorn does to read board.gunicorn_conf) must not import prometheus-client before
-# the master has set PROMETHEUS_MULTIPROC_DIR.
+# alone (as python -m board.serving does) must not import prometheus-client before the main
+# process has set PROMETHEUS_MULTIPROC_DIR.
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -12,7 +12,7 @@ DEFAULTS = {
     "BOARD_DB_STATEMENT_TIMEOUT_MS": 5000,
     # libpq rounds anything below 2 up to 2 seconds.
     "BOARD_DB_CONNECT_TIMEOUT_S": 2,
-    # One connection per request thread; gunicorn_conf sets it to the worker's threads.
+    # One connection per request thread; board.serving sets it to the worker's threads.
     "BOARD_DB_POOL_SIZE": 5,
     "MAX_CONTENT_LENGTH": 64 * 1024,
 }

@@ -1,8 +1,9 @@
 """Prometheus metrics at GET /metrics: moves by outcome, retries, move latency, HTTP requests by route.
 
-Under gunicorn, board.gunicorn_conf sets PROMETHEUS_MULTIPROC_DIR before any worker imports
+Under Granian, board.serving sets PROMETHEUS_MULTIPROC_DIR before any worker imports
 prometheus-client, which then keeps each process's values in a file of that folder; /metrics
-adds up the files of all workers, live and dead. Without it (tests, flask run) a plain
+adds up the files of all workers, live and dead (only counters and histograms are used, so a
+dead worker's files need no marking). Without it (tests, flask run) a plain
 in-process registry is used.
 """
 
