@@ -11,6 +11,8 @@ Environment variables:
     BOARD_DB_CONNECT_TIMEOUT_S
                               Longest wait to open a database connection (default 2, libpq's minimum).
     BOARD_DB_POOL_SIZE        Connections per process; board.serving sets it to the threads per worker (default 5).
+    BOARD_ALLOWED_HOSTS       Comma-separated Host names the service answers (Flask's TRUSTED_HOSTS; a leading
+                              dot allows subdomains); any other Host gets 400. Unset: every Host.
     PROMETHEUS_MULTIPROC_DIR  Set by board.serving: /metrics then adds up all workers' values.
     BOARD_WORKERS, BOARD_THREADS, BOARD_BIND
                               Granian's worker processes, app threads per worker and address (board/serving.py).
@@ -39,9 +41,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from board import db, logs, retry
+    from board import db, headers, logs, retry
 
     logs.init_app(app)
+    headers.init_app(app)
     db.init_app(app)
     retry.init_app(app)
 

@@ -66,7 +66,8 @@ def board():
     # (status, version, updated_at), a card entering or leaving the range, another day or zone.
     # The query still runs; what a 304 saves is the transfer and the page's re-render.
     response.add_etag()
-    response.headers["Cache-Control"] = "no-cache"
+    # Kept by the browser alone, and only to revalidate: customer names are on it.
+    response.headers["Cache-Control"] = "no-cache, private"
     return response.make_conditional(request)
 
 

@@ -15,6 +15,7 @@ DEFAULTS = {
     # One connection per request thread; board.serving sets it to the worker's threads.
     "BOARD_DB_POOL_SIZE": 5,
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    "BOARD_ALLOWED_HOSTS": None,
 }
 
 _INTEGER_SETTINGS = (
@@ -59,4 +60,13 @@ def _validated(settings: dict) -> dict:
             f"BOARD_TIMEZONE must be an IANA time zone name such as Europe/Berlin, got {zone_name!r}."
         ) from None
     settings["BOARD_TIMEZONE"] = zone_name
+    settings["TRUSTED_HOSTS"] = _host_list(settings["BOARD_ALLOWED_HOSTS"])
     return settings
+
+
+def _host_list(allowed: str | list | None) -> list[str] | None:
+    """BOARD_ALLOWED_HOSTS as Flask's TRUSTED_HOSTS: None (every Host) when unset or empty."""
+    if isinstance(allowed, str):
+        allowed = [host.strip() for host in allowed.split(",")]
+    hosts = [host for host in allowed or () if host]
+    return hosts or None

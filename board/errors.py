@@ -5,7 +5,7 @@ import logging
 import psycopg
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from board.schemas import card_out
 
@@ -165,8 +165,11 @@ def handle_board_error(error: BoardError) -> Response:
 
 
 def handle_http_exception(error: HTTPException) -> Response | HTTPException:
-    if not request.path.startswith(JSON_PREFIXES):
+    # OPTIONS is how scripts and preflights probe an address: never answer it with an HTML page.
+    if not request.path.startswith(JSON_PREFIXES) and request.method != "OPTIONS":
         return error
+    if isinstance(error, SecurityError):  # Flask's TRUSTED_HOSTS check (BOARD_ALLOWED_HOSTS)
+        return error_response(400, {"code": "unknown_host", "message": "This service does not answer for that Host."})
     code, message = _HTTP_CODES.get(error.code, (None, None))
     if code is None:
         code = "internal_error" if error.code >= 500 else "bad_request"

@@ -29,6 +29,8 @@ from board.errors import (
 )
 
 KINDS = ("single", "batch")
+# Label values come from closed sets, so no request can add a series: a made-up method is "other".
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OUTCOMES = ("ok", "conflict", "not_found", "invalid", "transient", "error")
 
 # Fine enough to read a p95 anywhere from 1 ms to 1 s within a bucket's width.
@@ -116,7 +118,8 @@ def count_retry_gave_up(sqlstate: str | None) -> None:
 
 def count_request(response: Response) -> Response:
     rule = request.url_rule
-    key = (rule.rule if rule is not None else "unmatched", request.method, response.status_code)
+    method = request.method if request.method in HTTP_METHODS else "other"
+    key = (rule.rule if rule is not None else "unmatched", method, response.status_code)
     child = _http_children.get(key)
     if child is None:
         child = _http_children[key] = HTTP_REQUESTS.labels(*key[:2], str(key[2]), f"{key[2] // 100}xx")

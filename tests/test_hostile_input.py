@@ -263,3 +263,36 @@ def test_a_version_beyond_bigint_is_422(server, engine, card, api_headers, versi
     assert status == 422, answer
     assert "version" in assert_error(answer, "validation_error")["details"]
     assert table_rows(engine) == before
+
+
+SERVER_REFUSALS = [
+    pytest.param(b"GET /" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 431, id="request-line-too-long"),
+    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Pad: " + b"v" * 20_000 + b"\r\n\r\n", 431,
+                 id="headers-too-large"),
+    pytest.param(b"G@T /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400, id="malformed-method"),
+    pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 400, id="tls-hello-on-plain-http"),
+]
+
+
+@pytest.mark.parametrize("raw, status", SERVER_REFUSALS)
+def test_what_the_server_refuses_before_the_app_sees_it_has_an_empty_body(server, raw, status):
+    answer_status, headers, body = exchange(server.port, raw)
+
+    assert answer_status == status
+    assert body == b""
+    assert headers.get("content-type") is None
+
+
+@pytest.mark.parametrize("method, path, status, code", [
+    ("OPTIONS", "*", 404, "not_found"),
+    ("OPTIONS", "/no/such/page", 404, "not_found"),
+    ("BREW", "/api/board", 405, "method_not_allowed"),
+    ("GET", "/api/board?from=" + "9" * 5000, 422, "validation_error"),
+])
+def test_odd_requests_the_app_sees_are_answered_in_the_envelope(server, api_headers, method, path, status, code):
+    answer_status, headers, body = exchange(server.port, head(method, path, api_headers))
+
+    assert answer_status == status
+    assert headers["content-type"] == "application/json"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert_error(json.loads(body), code)
