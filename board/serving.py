@@ -7,8 +7,11 @@ the threads per worker that run the app. The limits below are set here on purpos
 at Granian's defaults: each one bounds what a slow or hostile client can hold.
 """
 
+import ctypes
+import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -31,6 +34,8 @@ BACKLOG = 4096
 # database's statement and lock timeouts (5 s and 2 s by default), a trickling head within
 # HEADER_READ_TIMEOUT_MS; a worker still busy after this many seconds is killed.
 GRACEFUL_STOP_S = 15
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class ServingError(RuntimeError):
@@ -79,6 +84,24 @@ def resolve_database(threads: int) -> None:
     os.environ["DATABASE_URL"] = app.config["DATABASE_URL"]
 
 
+def worker_app():
+    """Build the app in a Granian worker; the worker is told to stop if the main process dies.
+
+    Without this, a `kill -9` of the main process would leave its workers serving on the port
+    with no one to stop them. SIGTERM lets them finish the requests they hold first.
+    """
+    main_process = multiprocessing.parent_process()  # Granian's workers are multiprocessing children
+    if sys.platform == "linux" and main_process is not None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() != main_process.pid:  # it died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+    from board import create_app
+
+    return create_app()
+
+
 def granian_logging() -> dict:
     """Granian's own lines as JSON on stderr, beside board's; no access log (board writes its own)."""
     console = {"class": "board.logs.StderrHandler", "formatter": "json"}
@@ -98,7 +121,8 @@ def make_server(host: str, port: int, workers: int, threads: int):
     from granian.http import HTTP1Settings
 
     return Granian(
-        "wsgi:app",
+        "board.serving:worker_app",
+        factory=True,
         address=host,
         port=port,
         interface=Interfaces.WSGI,

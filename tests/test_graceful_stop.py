@@ -3,9 +3,12 @@
 import http.client
 import json
 import signal
+import socket
 import threading
 import time
 
+import psutil
+import pytest
 from sqlalchemy import text
 
 from board.serving import GRACEFUL_STOP_S
@@ -118,3 +121,17 @@ def test_under_load_every_answered_move_is_in_history_and_every_move_in_history_
     assert all(isinstance(error, CONNECTION_ERRORS) for error in failures), failures
     assert history_versions(engine) == answered
     assert exit_code == 0
+
+
+def test_a_killed_main_process_takes_its_workers_with_it(database_url):
+    with granian(database_url, workers=2, threads=2) as server:
+        workers = psutil.Process(server.process.pid).children()
+        assert len(workers) == 2
+
+        server.process.kill()
+        server.process.wait(timeout=10)
+        gone, alive = psutil.wait_procs(workers, timeout=GRACEFUL_STOP_S)
+
+    assert alive == []
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
