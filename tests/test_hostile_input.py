@@ -10,16 +10,14 @@ from sqlalchemy import text
 from board.models import VERSION_MAX
 from tests.factories import AppointmentFactory
 from tests.helpers import table_rows
-from tests.served import granian
 
 LIMIT = 64 * 1024
 GOOD_CREATE = {"title": "Oil change", "customer": "Ada", "scheduled_at": "2026-11-22T09:30:00+00:00"}
 
 
-@pytest.fixture(scope="module")
-def server(database_url):
-    with granian(database_url) as served:
-        yield served
+@pytest.fixture
+def server(served):
+    return served
 
 
 @pytest.fixture
