@@ -127,6 +127,7 @@ def make_server(host: str, port: int, workers: int, threads: int):
         port=port,
         interface=Interfaces.WSGI,
         http=HTTPModes.http1,
+        websockets=False,
         workers=workers,
         blocking_threads=threads,
         backlog=BACKLOG,

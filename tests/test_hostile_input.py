@@ -136,6 +136,25 @@ def test_deeply_nested_json_is_400_with_a_message(server, engine, card, api_head
     assert table_rows(engine) == before
 
 
+@pytest.mark.parametrize("template, path", [
+    ('{"status": "READY", "version": 1, "x": %s}', "/api/appointments/{id}/move"),
+    ('{"status": %s, "version": 1}', "/api/appointments/{id}/move"),
+    ('{"moves": %s}', "/api/moves"),
+    ('{"moves": [{"id": 1, "status": "READY", "version": %s}]}', "/api/moves"),
+    ('{"title": %s, "customer": "Ada", "scheduled_at": "2026-11-22T09:30:00+00:00"}', "/api/appointments"),
+])
+@pytest.mark.parametrize("depth", [500, 990])
+def test_json_nested_just_within_what_the_parser_reads_is_an_ordinary_error(server, engine, card, api_headers,
+                                                                            template, path, depth):
+    before = table_rows(engine)
+
+    status, answer, _ = send(server, "POST", path.format(id=card.id), template % nested(depth), api_headers)
+
+    assert status in (400, 422), answer
+    assert_error(answer, "bad_request" if status == 400 else "validation_error")
+    assert table_rows(engine) == before
+
+
 @pytest.mark.parametrize("field", ["title", "customer"])
 @pytest.mark.parametrize("value", ["\\ud800", "Ada \\udfff", "\\udc00\\ud800"])
 def test_a_lone_surrogate_in_a_text_field_is_422_naming_the_field(server, engine, card, api_headers, field, value):
