@@ -4,9 +4,13 @@ import http.client
 import json
 import re
 
+import resource
+
 import psutil
 
+from board.serving import CONNECTIONS_PER_WORKER
 from tests.factories import AppointmentFactory
+from tests.served import granian
 
 
 def get(port: int, path: str, headers: dict) -> tuple[int, bytes]:
@@ -48,3 +52,17 @@ def test_each_request_writes_one_json_line_with_its_request_id(served, api_heade
 
 def test_the_number_of_workers_comes_from_the_settings(served):
     assert len(psutil.Process(served.process.pid).children()) == 2  # BOARD_WORKERS=2, as the fixture asks
+
+
+def test_workers_may_open_a_file_for_every_connection_they_accept_even_under_a_low_default(database_url):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # What many service managers start a service with; Granian raises it to the hard limit.
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+    try:
+        with granian(database_url, workers=1, threads=1) as server:
+            (worker,) = psutil.Process(server.process.pid).children()
+            worker_soft, _ = worker.rlimit(psutil.RLIMIT_NOFILE)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+    assert worker_soft >= min(CONNECTIONS_PER_WORKER, hard)
