@@ -43,33 +43,6 @@ def history_versions(engine) -> set[tuple[int, int]]:
         return {tuple(row) for row in conn.execute(text("SELECT appointment_id, version FROM appointment_moves"))}
 
 
-def test_a_move_in_flight_when_sigterm_arrives_finishes_and_is_answered(database_url, app, engine, api_headers,
-                                                                       tmp_path):
-    card = AppointmentFactory()
-    answers = []
-    with granian(database_url, BOARD_DB_LOCK_TIMEOUT_MS="30000", TMPDIR=str(tmp_path)) as server:
-        with engine.connect() as locker:
-            # Hold the card's row lock, so the move waits inside the database while SIGTERM arrives.
-            locker.execute(text("SELECT 1 FROM appointments WHERE id = :id FOR UPDATE"), {"id": card.id})
-            mover = threading.Thread(target=lambda: answers.append(move(server.port, card.id, 1, api_headers)))
-            mover.start()
-            wait_for(lambda: waiting_on_a_lock(engine), 10, "the move waiting on the row lock")
-
-            server.process.send_signal(signal.SIGTERM)
-            wait_for(lambda: "Stopping worker" in server.log_text(), 10, "the server starting to stop")
-            assert server.process.poll() is None, "the server must wait for the move in flight"
-            locker.rollback()
-
-        mover.join(timeout=30)
-        exit_code = server.process.wait(timeout=GRACEFUL_STOP_S + 5)
-
-    assert answers and answers[0][0] == 200, answers
-    assert answers[0][1]["data"]["version"] == 2
-    assert history_versions(engine) == {(card.id, 2)}
-    assert exit_code == 0
-    assert list(tmp_path.glob("board-metrics-*")) == [], "the run's metrics folder must go with it"
-
-
 def waiting_on_a_lock(engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.scalar(text(
@@ -80,13 +53,13 @@ def waiting_on_a_lock(engine) -> bool:
 CONNECTION_ERRORS = (ConnectionRefusedError, ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected)
 
 
-def test_under_load_every_answered_move_is_in_history_and_every_move_in_history_was_answered(
-    database_url, app, engine, api_headers
-):
-    cards = [AppointmentFactory() for _ in range(8)]
+def test_sigterm_under_load_answers_the_moves_in_flight_and_loses_none(database_url, app, engine, api_headers,
+                                                                       tmp_path):
+    held, *cards = [AppointmentFactory() for _ in range(9)]
     answered: set[tuple[int, int]] = set()
     failures: list[BaseException] = []
     unexpected: list[tuple[int, dict]] = []
+    held_answer = []
     sigterm_sent = threading.Event()
 
     def keep_moving(card_id: int, port: int) -> None:
@@ -105,22 +78,36 @@ def test_under_load_every_answered_move_is_in_history_and_every_move_in_history_
             if sigterm_sent.is_set() and version > 200:
                 return
 
-    with granian(database_url, workers=2, threads=4) as server:
-        movers = [threading.Thread(target=keep_moving, args=(card.id, server.port)) for card in cards]
-        for mover in movers:
-            mover.start()
-        wait_for(lambda: len(answered) >= 80, 30, "80 moves answered")
-        server.process.send_signal(signal.SIGTERM)
-        sigterm_sent.set()
-        for mover in movers:
+    with granian(database_url, workers=2, threads=4, BOARD_DB_LOCK_TIMEOUT_MS="30000", TMPDIR=str(tmp_path)) as server:
+        with engine.connect() as locker:
+            # Hold one card's row lock, so its move is surely in flight, waiting in the database, at SIGTERM.
+            locker.execute(text("SELECT 1 FROM appointments WHERE id = :id FOR UPDATE"), {"id": held.id})
+            held_mover = threading.Thread(target=lambda: held_answer.append(move(server.port, held.id, 1, api_headers)))
+            held_mover.start()
+            movers = [threading.Thread(target=keep_moving, args=(card.id, server.port)) for card in cards]
+            for mover in movers:
+                mover.start()
+            wait_for(lambda: len(answered) >= 80 and waiting_on_a_lock(engine), 30, "80 moves answered, one waiting")
+
+            server.process.send_signal(signal.SIGTERM)
+            sigterm_sent.set()
+            wait_for(lambda: "Stopping worker" in server.log_text(), 10, "the server starting to stop")
+            assert server.process.poll() is None, "the server must wait for the move in flight"
+            locker.rollback()
+
+        for mover in [held_mover, *movers]:
             mover.join(timeout=GRACEFUL_STOP_S + 10)
         exit_code = server.process.wait(timeout=GRACEFUL_STOP_S + 5)
 
-    assert not any(mover.is_alive() for mover in movers)
+    assert not any(mover.is_alive() for mover in [held_mover, *movers])
+    assert held_answer and held_answer[0][0] == 200, held_answer
+    assert held_answer[0][1]["data"]["version"] == 2
     assert unexpected == []
     assert all(isinstance(error, CONNECTION_ERRORS) for error in failures), failures
-    assert history_versions(engine) == answered
+    # Every move answered 200 is in history, and every move in history was answered.
+    assert history_versions(engine) == answered | {(held.id, 2)}
     assert exit_code == 0
+    assert list(tmp_path.glob("board-metrics-*")) == [], "the run's metrics folder must go with it"
 
 
 def test_a_killed_main_process_takes_its_workers_with_it(database_url):

@@ -19,7 +19,7 @@ from tests.helpers import table_rows
 
 settings.register_profile(
     "board",
-    max_examples=120,
+    max_examples=60,
     deadline=None,
     # One app and one card serve every example: they are reset by the property itself, not per example.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
