@@ -1,4 +1,4 @@
-"""Entry point for any WSGI server: gunicorn wsgi:app."""
+"""Entry point for any WSGI server: board.serving runs it under Granian as wsgi:app."""
 
 import sys
 

@@ -37,6 +37,8 @@ def load_body(schema: Schema) -> dict:
         body = json.loads(request.get_data())
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise BadRequest("The request body nests arrays or objects too deeply to be read.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     try:
@@ -70,7 +72,8 @@ def board():
     # (status, version, updated_at), a card entering or leaving the range, another day or zone.
     # The query still runs; what a 304 saves is the transfer and the page's re-render.
     response.add_etag()
-    response.headers["Cache-Control"] = "no-cache"
+    # Kept by the browser alone, and only to revalidate: customer names are on it.
+    response.headers["Cache-Control"] = "no-cache, private"
     return response.make_conditional(request)
 
 

@@ -15,7 +15,7 @@ DEFAULTS = {
     "BOARD_DB_STATEMENT_TIMEOUT_MS": 5000,
     # libpq rounds anything below 2 up to 2 seconds.
     "BOARD_DB_CONNECT_TIMEOUT_S": 2,
-    # One connection per request thread; gunicorn_conf sets it to the worker's threads.
+    # One connection per request thread; board.serving sets it to the worker's threads.
     "BOARD_DB_POOL_SIZE": 5,
     # What sits between board and PostgreSQL: unset for a direct connection, "transaction" for
     # PgBouncer (made for its transaction pooling mode; right in session pooling mode too).
@@ -26,6 +26,7 @@ DEFAULTS = {
     # An argon2-cffi profile name. Not read from the environment: only the tests pick another
     # (CHEAPEST, since they hash many passwords), so no deployment can weaken it by accident.
     "BOARD_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
+    "BOARD_ALLOWED_HOSTS": None,
 }
 _NOT_FROM_ENVIRONMENT = ("MAX_CONTENT_LENGTH", "BOARD_PASSWORD_PROFILE")
 
@@ -79,4 +80,13 @@ def _validated(settings: dict) -> dict:
             f"BOARD_TIMEZONE must be an IANA time zone name such as Europe/Berlin, got {zone_name!r}."
         ) from None
     settings["BOARD_TIMEZONE"] = zone_name
+    settings["TRUSTED_HOSTS"] = _host_list(settings["BOARD_ALLOWED_HOSTS"])
     return settings
+
+
+def _host_list(allowed: str | list | None) -> list[str] | None:
+    """BOARD_ALLOWED_HOSTS as Flask's TRUSTED_HOSTS: None (every Host) when unset or empty."""
+    if isinstance(allowed, str):
+        allowed = [host.strip() for host in allowed.split(",")]
+    hosts = [host for host in allowed or () if host]
+    return hosts or None

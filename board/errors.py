@@ -6,7 +6,7 @@ import re
 import psycopg
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from board.schemas import card_out
 
@@ -122,6 +122,14 @@ class LastAdmin(BoardError):
     status = 409
     code = "last_admin"
     message = "This would leave the board without an active admin; make someone else admin first."
+class VersionExhausted(VersionConflict):
+    """The card's version is at the top of its range, so no move can give it a next one."""
+
+    code = "version_exhausted"
+    message = (
+        "This appointment has been changed as many times as its version can count; it cannot be moved any more. "
+        "Create a new appointment for it."
+    )
 
 
 class TransientConflict(BoardError):
@@ -214,8 +222,11 @@ def handle_board_error(error: BoardError) -> Response:
 
 
 def handle_http_exception(error: HTTPException) -> Response | HTTPException:
-    if not request.path.startswith(JSON_PREFIXES):
+    # OPTIONS is how scripts and preflights probe an address: never answer it with an HTML page.
+    if not request.path.startswith(JSON_PREFIXES) and request.method != "OPTIONS":
         return error
+    if isinstance(error, SecurityError):  # Flask's TRUSTED_HOSTS check (BOARD_ALLOWED_HOSTS)
+        return error_response(400, {"code": "unknown_host", "message": "This service does not answer for that Host."})
     code, message = _HTTP_CODES.get(error.code, (None, None))
     if code is None:
         code = "internal_error" if error.code >= 500 else "bad_request"

@@ -1,8 +1,8 @@
 """make bench: the database's own limit, the service under k6, lost moves, the cost of pooler mode, the board at 1,000,000 rows.
 
 Starts what it needs and nothing else: an embedded PostgreSQL under instance/bench-pgdata (deleted
-at the end) and the app under gunicorn on 127.0.0.1 with its production settings
-(board/gunicorn_conf.py: metrics, JSON request logs and timeouts all on). Prints one table and
+at the end) and the app under Granian on 127.0.0.1 with its production settings
+(board/serving.py: metrics, JSON request logs and timeouts all on). Prints one table and
 writes it, with the machine it ran on, to docs/BENCHMARKS.md.
 
     .venv/bin/python perf/bench.py                # everything, about 3 minutes
@@ -173,8 +173,8 @@ def cpu_by_pid(processes) -> dict[int, float]:
     return seconds
 
 
-def app_processes(gunicorn) -> list:
-    master = psutil.Process(gunicorn.pid)
+def app_processes(app_server) -> list:
+    master = psutil.Process(app_server.pid)
     return [master, *master.children(recursive=True)]
 
 
@@ -217,7 +217,7 @@ def percentiles(values: list[float]) -> dict:
     return {50: cuts[49], 95: cuts[94], 99: cuts[98]}
 
 
-# --- 2. the service: gunicorn + k6 ----------------------------------------------------------
+# --- 2. the service: Granian + k6 -----------------------------------------------------------
 
 
 def free_port() -> int:
@@ -226,17 +226,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url, logfile, settings: dict | None = None):
+def start_app_server(url, logfile, settings: dict | None = None):
     port = free_port()
-    env = dict(os.environ)
+    env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(settings or {})
-    env.update(
-        DATABASE_URL=url.render_as_string(hide_password=False),
-        BOARD_BIND=f"127.0.0.1:{port}",
-        PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="bench-metrics-"),
-    )
+    env.update(DATABASE_URL=url.render_as_string(hide_password=False), BOARD_BIND=f"127.0.0.1:{port}")
     process = subprocess.Popen(
-        [BIN / "gunicorn", "-c", "python:board.gunicorn_conf", "wsgi:app"],
+        [sys.executable, "-m", "board.serving"],
         cwd=ROOT,
         env=env,
         stdout=logfile,
@@ -253,7 +249,7 @@ def start_gunicorn(url, logfile, settings: dict | None = None):
             pass
         time.sleep(0.1)
     process.terminate()
-    raise RuntimeError("gunicorn did not answer /healthz with all its workers within 20 s")
+    raise RuntimeError("board.serving did not answer /healthz with all its workers within 20 s")
 
 
 def make_token(engine) -> str:
@@ -299,8 +295,8 @@ def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) ->
     return response.status, response.read()
 
 
-def run_k6(server, gunicorn, port, engine, vus: int, cards: int, seconds: int, route: str = DIRECT, extra=()) -> dict:
-    """One k6 run against the gunicorn on `port`; `extra` are more processes whose CPU counts as the database's."""
+def run_k6(server, app_server, port, engine, vus: int, cards: int, seconds: int, route: str = DIRECT, extra=()) -> dict:
+    """One k6 run against the app server on `port`; `extra` are more processes whose CPU counts as the database's."""
     history_before = history_count(engine)
     summary = Path(tempfile.mkstemp(prefix="bench-k6-", suffix=".json")[1])
     command = [
@@ -308,12 +304,12 @@ def run_k6(server, gunicorn, port, engine, vus: int, cards: int, seconds: int, r
         "-e", f"BASE_URL=http://127.0.0.1:{port}", "-e", "FIRST_ID=1", "-e", f"CARDS={cards}",
         "-e", f"VUS={vus}", "-e", f"DURATION={seconds}s", "-e", f"TOKEN={TOKEN}", str(ROOT / "perf" / "k6-move.js"),
     ]  # fmt: skip
-    app_before, db_before = cpu_by_pid(app_processes(gunicorn)), cpu_seconds([*postgres_processes(server), *extra])
+    app_before, db_before = cpu_by_pid(app_processes(app_server)), cpu_seconds([*postgres_processes(server), *extra])
     k6_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # a failed threshold is a result
     k6_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # A worker that (re)started during the run counts from zero.
-    app_cpu = sum(seconds - app_before.get(pid, 0.0) for pid, seconds in cpu_by_pid(app_processes(gunicorn)).items())
+    app_cpu = sum(seconds - app_before.get(pid, 0.0) for pid, seconds in cpu_by_pid(app_processes(app_server)).items())
     db_cpu = cpu_seconds([*postgres_processes(server), *extra]) - db_before
     metrics = json.loads(summary.read_text())["metrics"]
     summary.unlink()
@@ -356,12 +352,12 @@ def run_pooler_mode(server, url, engine, seconds: int, logfile) -> list[dict]:
         log(f"hot path, {route}: {HOT_PATH_CYCLES} cycles")
         runs.append({"tool": "hot path", "route": route, **hot_path(url, pooler)})
     pooled = {"BOARD_DB_POOLER": "transaction"}
-    gunicorn, port = start_gunicorn(url, logfile, pooled)
+    app_server, port = start_app_server(url, logfile, pooled)
     try:
         log(f"k6: {POOLER_VUS} VUs, {ALL_CARDS} cards, {POOLED_DIRECT}")
-        runs.append(run_k6(server, gunicorn, port, engine, POOLER_VUS, ALL_CARDS, seconds, POOLED_DIRECT))
+        runs.append(run_k6(server, app_server, port, engine, POOLER_VUS, ALL_CARDS, seconds, POOLED_DIRECT))
     finally:
-        stop(gunicorn)
+        stop(app_server)
     if not PGBOUNCER.exists():
         log(f"no PgBouncer at {PGBOUNCER} (apt-get install pgbouncer): skipping the run through it")
         return runs
@@ -369,13 +365,13 @@ def run_pooler_mode(server, url, engine, seconds: int, logfile) -> list[dict]:
         bouncer_process = psutil.Process(bouncer.pid)
         log(f"hot path, {POOLED_PGBOUNCER}: {HOT_PATH_CYCLES} cycles")
         runs.append({"tool": "hot path", "route": POOLED_PGBOUNCER, **hot_path(bouncer.url_for(url), "transaction")})
-        gunicorn, port = start_gunicorn(bouncer.url_for(url), logfile, pooled)
+        app_server, port = start_app_server(bouncer.url_for(url), logfile, pooled)
         try:
             log(f"k6: {POOLER_VUS} VUs, {ALL_CARDS} cards, {POOLED_PGBOUNCER}")
-            runs.append(run_k6(server, gunicorn, port, engine, POOLER_VUS, ALL_CARDS, seconds, POOLED_PGBOUNCER,
+            runs.append(run_k6(server, app_server, port, engine, POOLER_VUS, ALL_CARDS, seconds, POOLED_PGBOUNCER,
                                extra=[bouncer_process]))
         finally:
-            stop(gunicorn)
+            stop(app_server)
     return runs
 
 
@@ -400,9 +396,9 @@ def hot_path(url, pooler: str | None, cycles: int = HOT_PATH_CYCLES) -> dict:
     return {"cycles": cycles, "wall_ms": 1000 * wall / cycles, "cpu_ms": 1000 * cpu / cycles}
 
 
-def stop(gunicorn) -> None:
-    gunicorn.terminate()
-    gunicorn.wait(timeout=30)
+def stop(app_server) -> None:
+    app_server.terminate()
+    app_server.wait(timeout=30)
 
 
 # --- 4. the board at scale ------------------------------------------------------------------
@@ -519,8 +515,8 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         f"- Machine: {info['cpu']}, {info['cores']} cores, {info['memory']}; Python {info['python']}; PostgreSQL {settings.get('server_version')} "
         f"(embedded, fsync={settings.get('fsync')}, synchronous_commit={settings.get('synchronous_commit')}: durable commits)",
         f"- Date: {info['date']}; commit {info['commit']}; load average at start: {info['load']}",
-        f"- Load generator, app and database share the same cores. gunicorn: {os.environ.get('BOARD_WORKERS', '2')} workers x "
-        f"{os.environ.get('BOARD_THREADS', '4')} threads (board/gunicorn_conf.py), metrics, JSON request logs (to a file) and timeouts on.",
+        f"- Load generator, app and database share the same cores. Granian: {os.environ.get('BOARD_WORKERS', '2')} workers x "
+        f"{os.environ.get('BOARD_THREADS', '4')} threads (board/serving.py), metrics, JSON request logs (to a file) and timeouts on.",
         f"- pgbench: `perf/move.sql` (-M prepared, -j 2, {args.pgbench_duration} s a run); k6: `perf/k6-move.js` ({args.duration} s a run).",
         "",
         "## Moves: the limit and the service",
@@ -530,7 +526,7 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         "- A cycle is one read of a card and one move with the version read. pgbench's p50/p95/p99 are of the whole cycle "
         "(two statements, no HTTP); k6's are of the move request alone.",
         "- 409 rate: moves refused because someone moved the card between the read and the move (for pgbench: UPDATEs that matched no row).",
-        "- app CPU ms/cycle: CPU seconds of the gunicorn master and workers during the run / cycles; db CPU likewise for the "
+        "- app CPU ms/cycle: CPU seconds of the Granian main process and workers during the run / cycles; db CPU likewise for the "
         "postmaster and its children (not counted for pgbench, whose backends exit before the count).",
         "- lost moves: after each k6 run, the 200s k6 counted = the history rows added, and for every card version - 1 = its history rows.",
         "",
@@ -553,7 +549,7 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         out.append("")
     out += pooler_cost(runs)
     if any(r["tool"] == "k6" for r in runs):
-        out += ["k6 commands (from the repository root, with `-e BASE_URL=` the bench's gunicorn on 127.0.0.1):", ""]
+        out += ["k6 commands (from the repository root, with `-e BASE_URL=` the bench's Granian on 127.0.0.1):", ""]
         out += [f"- `k6 {r['command']}`" for r in runs if r["tool"] == "k6"]
         out.append("")
     if scale:
@@ -591,7 +587,7 @@ def pooler_cost(runs: list[dict]) -> list[str]:
     lines = [
         "## The cost of BOARD_DB_POOLER=transaction",
         "",
-        f"k6 at {POOLER_VUS} VUs on {ALL_CARDS:,} cards, each route with a gunicorn of its own. In pooler mode every "
+        f"k6 at {POOLER_VUS} VUs on {ALL_CARDS:,} cards, each route with an app server of its own. In pooler mode every "
         "statement runs in a transaction that first sets its timeouts (BEGIN, SET LOCAL, the statement, COMMIT: "
         "three round trips more than the direct one-statement autocommit), and nothing is prepared. Through PgBouncer "
         "its CPU counts as the database's.",
@@ -612,7 +608,7 @@ def pooler_cost(runs: list[dict]) -> list[str]:
         lines += [
             "",
             f"The hot path alone: {HOT_PATH_CYCLES:,} cycles of `get_appointment` then `move_card`, one at a time on one "
-            "connection, in the bench process (no HTTP, no gunicorn; wall time includes the round trips):",
+            "connection, in the bench process (no HTTP, no app server; wall time includes the round trips):",
             "",
             "| route | wall ms/cycle | vs direct | Python CPU ms/cycle |",
             "|---|---:|---:|---:|",
@@ -681,8 +677,8 @@ def main() -> None:
     engine = create_engine(url, pool_size=2)
     runs: list[dict] = []
     scale = None
-    gunicorn = None
-    logfile = open(ROOT / "instance" / "bench-gunicorn.log", "w")
+    app_server = None
+    logfile = open(ROOT / "instance" / "bench-server.log", "w")
     global TOKEN
     credentials = None
     try:
@@ -696,16 +692,16 @@ def main() -> None:
                     log(f"pgbench: {clients} clients, {cards} cards")
                     runs.append(run_pgbench(server, url, engine, clients, cards, args.pgbench_duration))
         if parts & {"service", "pooler", "scale"}:
-            gunicorn, port = start_gunicorn(url, logfile)
+            app_server, port = start_app_server(url, logfile)
         if "service" in parts:
             for vus in levels:
                 for cards in card_counts:
                     log(f"k6: {vus} VUs, {cards} cards")
-                    runs.append(run_k6(server, gunicorn, port, engine, vus, cards, args.duration))
+                    runs.append(run_k6(server, app_server, port, engine, vus, cards, args.duration))
         if "pooler" in parts:
             if "service" not in parts or POOLER_VUS not in levels or ALL_CARDS not in card_counts:
                 log(f"k6: {POOLER_VUS} VUs, {ALL_CARDS} cards, direct (to compare pooler mode with)")
-                runs.append(run_k6(server, gunicorn, port, engine, POOLER_VUS, ALL_CARDS, args.duration))
+                runs.append(run_k6(server, app_server, port, engine, POOLER_VUS, ALL_CARDS, args.duration))
             runs.extend(run_pooler_mode(server, url, engine, args.duration, logfile))
         if "scale" in parts:
             log(f"inserting {SCALE_ROWS:,} appointments")
@@ -724,8 +720,8 @@ def main() -> None:
                     scale_plan = plan
             scale = {"rows": rows, "boards": boards, "explain": scale_plan}
     finally:
-        if gunicorn is not None:
-            stop(gunicorn)
+        if app_server is not None:
+            stop(app_server)
         logfile.close()
         engine.dispose()
         server.cleanup()

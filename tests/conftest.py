@@ -17,6 +17,7 @@ from board import create_app
 from board.db import normalize_url, start_embedded
 from tests import factories
 from tests.pgbouncer import running_pgbouncer
+from tests.served import granian
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every table a test may write to, emptied before each test.
@@ -185,6 +186,13 @@ def serving(app):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def served(database_url):
+    """The app on the test database served as in production: Granian, 2 workers x 4 threads, in a subprocess."""
+    with granian(database_url, workers=2, threads=4) as server:
+        yield server
 
 
 @pytest.fixture
