@@ -40,7 +40,7 @@ def wait_for(condition, within_s: float, what: str) -> None:
 
 def history_versions(engine) -> set[tuple[int, int]]:
     with engine.connect() as conn:
-        return {tuple(row) for row in conn.execute(text("SELECT appointment_id, version FROM appointment_moves"))}
+        return {tuple(row) for row in conn.execute(text("SELECT appointment_id, version FROM appointment_events WHERE kind = 'moved'"))}
 
 
 def waiting_on_a_lock(engine) -> bool:

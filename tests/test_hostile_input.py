@@ -237,7 +237,7 @@ def test_a_card_past_the_old_integer_range_moves_on(server, engine, card, api_he
     assert status == 200, answer
     assert answer["data"]["version"] == 2**31
     with engine.connect() as conn:
-        assert conn.scalar(text("SELECT version FROM appointment_moves WHERE appointment_id = :id"),
+        assert conn.scalar(text("SELECT version FROM appointment_events WHERE appointment_id = :id AND kind = 'moved'"),
                            {"id": card.id}) == 2**31
 
 
