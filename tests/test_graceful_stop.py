@@ -46,7 +46,8 @@ def history_versions(engine) -> set[tuple[int, int]]:
 def waiting_on_a_lock(engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE appointments%'"
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE appointments%'"
         )))
 
 
