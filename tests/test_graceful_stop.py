@@ -46,7 +46,8 @@ def history_versions(engine) -> set[tuple[int, int]]:
 def waiting_on_a_lock(engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE appointments%'"
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE appointments%'"
         )))
 
 
@@ -110,8 +111,9 @@ def test_sigterm_under_load_answers_the_moves_in_flight_and_loses_none(database_
     assert list(tmp_path.glob("board-metrics-*")) == [], "the run's metrics folder must go with it"
 
 
-def test_a_killed_main_process_takes_its_workers_with_it(database_url):
-    with granian(database_url, workers=2, threads=2) as server:
+def test_a_killed_main_process_takes_its_workers_with_it(database_url, tmp_path):
+    # A kill -9 leaves the run's metrics folder behind (README, Stopping): keep it out of /tmp.
+    with granian(database_url, workers=2, threads=2, TMPDIR=str(tmp_path)) as server:
         workers = psutil.Process(server.process.pid).children()
         assert len(workers) == 2
 

@@ -1,4 +1,4 @@
-"""Property: whatever arrives at any endpoint, the answer is never a 5xx, always the envelope, and a 4xx changes nothing.
+"""Property: whatever reaches an endpoint, the answer is no 5xx, always the envelope, and a 4xx changes nothing.
 
 Hypothesis builds the requests: nested JSON (also far deeper than the parser allows), odd Unicode
 (lone surrogates, control and format characters), huge and negative numbers, and dates and times
@@ -46,8 +46,9 @@ times = st.builds(
 ) | st.datetimes().map(datetime.isoformat) | odd_text
 
 scalars = st.none() | st.booleans() | odd_numbers | odd_text
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_text, inner, max_size=4),
-                           max_leaves=20)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_text, inner, max_size=4), max_leaves=20
+)
 statuses = st.sampled_from(STATUSES) | odd_text | json_values
 
 
@@ -89,7 +90,9 @@ move_bodies = body_with({"status": maybe(statuses, "READY"), "version": maybe(od
 batch_items = st.fixed_dictionaries({}, optional={"id": odd_numbers | json_values, "status": statuses,
                                                   "version": odd_numbers | json_values})
 batch_bodies = body_with({"moves": st.lists(batch_items, max_size=3) | json_values})
-path_text = st.text(st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="/?#"), min_size=1, max_size=20)
+path_text = st.text(
+    st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="/?#"), min_size=1, max_size=20
+)
 ids = st.integers(-(2**70), 2**70).map(str) | st.sampled_from(["1", "0", "abc", "1.5", "%00", "9" * 40]) | path_text
 content_types = st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain", None])
 
@@ -141,7 +144,11 @@ def test_board_never_fails_badly(client, engine, card, first, last):
     assert_envelope_and_nothing_changed_on_4xx(response, engine, before)
 
 
-@given(card_id=ids, suffix=st.sampled_from(["", "/history"]), method=st.sampled_from(["GET", "HEAD", "OPTIONS", "PUT", "BREW"]))
+@given(
+    card_id=ids,
+    suffix=st.sampled_from(["", "/history"]),
+    method=st.sampled_from(["GET", "HEAD", "OPTIONS", "PUT", "BREW"]),
+)
 def test_reading_a_card_never_fails_badly(client, engine, card, card_id, suffix, method):
     before = table_rows(engine)
     response = client.open(f"/api/appointments/{card_id}{suffix}", method=method)

@@ -26,7 +26,8 @@ def get(port: int, path: str, headers: dict) -> tuple[int, bytes]:
 def requests_counted(port: int, route: str, headers: dict) -> float:
     status, body = get(port, "/metrics", headers)
     assert status == 200
-    pattern = rf'board_http_requests_total\{{method="GET",route="{re.escape(route)}",status="200",status_class="2xx"\}} (\S+)'
+    labels = f'method="GET",route="{route}",status="200",status_class="2xx"'
+    pattern = rf"board_http_requests_total\{{{re.escape(labels)}\}} (\S+)"
     return sum(float(value) for value in re.findall(pattern, body.decode()))
 
 
