@@ -78,9 +78,17 @@ def resolve_database(threads: int) -> None:
     """
     os.environ["BOARD_DB_POOL_SIZE"] = str(threads)
     from board import create_app
+    from board.config import ConfigError
+    from board.db import check_database
 
     app = create_app()
-    app.extensions["board.engine"].dispose()
+    try:
+        # Refuse once, here, with one line, rather than in every worker as it boots.
+        check_database(app.extensions["board.engine"])
+    except ConfigError as error:
+        raise ServingError(str(error)) from None
+    finally:
+        app.extensions["board.engine"].dispose()
     os.environ["DATABASE_URL"] = app.config["DATABASE_URL"]
 
 

@@ -156,3 +156,16 @@ def test_healthz_logs_why_it_answers_503(make_app, tmp_path, caplog):
     assert response.get_json()["error"]["code"] == "database_unavailable"
     assert "database_unavailable (SQLSTATE none, no connection)" in caplog.text
     assert str(tmp_path) in caplog.text, "the log says which server did not answer"
+
+
+def test_the_server_refuses_to_start_on_an_unmigrated_database_before_any_worker(scratch_database):
+    empty = driver_url(scratch_database())
+    ours = {name: value for name, value in os.environ.items() if not name.startswith("BOARD_")}
+    env = {**ours, "DATABASE_URL": empty, "BOARD_BIND": "127.0.0.1:8129"}
+
+    started = subprocess.run([sys.executable, "-m", "board.serving"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=60, check=False)
+
+    assert started.returncode != 0
+    (line,) = started.stderr.strip().splitlines()
+    assert line.startswith("board: ") and f"not at this code's head {HEAD}: run `alembic upgrade head`" in line
