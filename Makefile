@@ -28,9 +28,10 @@ demo: install
 	$(BIN)/flask --app wsgi seed-demo --force
 
 # The files one by one: Node 22 and later read a bare directory as a pattern that matches nothing.
+# pytest runs its files on two processes (pytest-xdist), one file per process at a time.
 test: install
 	node --test tests/js/*.test.mjs
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,bench]'

@@ -1,5 +1,6 @@
 """The single retry against real PostgreSQL errors: a real deadlock, and injected failures."""
 
+import dataclasses
 import threading
 import time
 
@@ -34,9 +35,18 @@ def wait_for_lock_wait(driver_url: str, timeout: float = 10) -> None:
     raise AssertionError("no backend started waiting for a lock")
 
 
-def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(live_server, api_headers, engine, driver_url, caplog):
+def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(app, live_server, api_headers, engine, driver_url,
+                                                                 caplog):
     first, second = AppointmentFactory.create_batch(2)
     outcome = {}
+    # A row lock is not handed to its waiter when the victim lets go: the waiter must wake up and
+    # take it. The retry's pause (0-50 ms) normally covers that; on a busy machine the retry could
+    # take `first` back before `other` wakes, and deadlock again. So here the pause ends only once
+    # `other` has committed, which is what the jitter is for.
+    other_committed = threading.Event()
+    app.extensions["board.retry"] = dataclasses.replace(
+        app.extensions["board.retry"], sleep=lambda seconds: other_committed.wait(30)
+    )
 
     def batch_move():
         outcome["response"] = http_json("POST", f"{live_server}/api/moves", headers=api_headers, body={"moves": [
@@ -54,9 +64,10 @@ def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(live_server, api
         mover.start()
         wait_for_lock_wait(driver_url)  # the batch holds `first` and waits for `second`
         # Now `other` waits for `first`: a cycle. The batch's deadlock check finds it and PostgreSQL
-        # aborts the batch's transaction with 40P01; `other` is granted `first` as the batch lets go.
+        # aborts the batch's transaction with 40P01; `other` then takes `first` and commits.
         other.execute("SELECT 1 FROM appointments WHERE id = %s FOR UPDATE", (first.id,))
         other.commit()
+        other_committed.set()
         mover.join(timeout=30)
 
     status, body, _ = outcome["response"]
