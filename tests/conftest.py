@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -186,6 +187,16 @@ def serving(app):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        finish_requests_in_flight()
+
+
+def finish_requests_in_flight(timeout: float = 5) -> None:
+    """Wait (boundedly) for the server's request threads, so none still holds a pooled connection
+    when the test disposes of the engine (it would be garbage-collected open: a ResourceWarning)."""
+    deadline = time.monotonic() + timeout
+    for request_thread in threading.enumerate():
+        if request_thread.name.endswith("(process_request_thread)"):
+            request_thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture(scope="session")
