@@ -54,11 +54,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from board import api, metrics, web
+    from board import api, metrics, openapi, web
     from board.accounts import api as accounts_api
 
     app.register_blueprint(api.bp)
     app.register_blueprint(accounts_api.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(web.bp)
     metrics.init_app(app)
 
