@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench clean demo
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,11 @@ run: install
 	$(BIN)/alembic upgrade head
 	$(BIN)/flask --app wsgi seed-demo
 	BOARD_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c python:board.gunicorn_conf wsgi:app
+
+# Demo cards for today even on DATABASE_URL's database (make run adds them to the embedded one only).
+demo: install
+	$(BIN)/alembic upgrade head
+	$(BIN)/flask --app wsgi seed-demo --force
 
 test: install
 	node --test tests/js/

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
 
-from board import appointments, metrics, moves, schemas
+from board import appointments, history, metrics, moves, schemas
 from board.accounts.permissions import current_identity, requires
 from board.db import get_engine
 from board.errors import BadRequest, DatabaseUnavailable, UnsupportedMediaType, ValidationFailed, envelope
@@ -46,6 +46,14 @@ def load_body(schema: Schema) -> dict:
         raise ValidationFailed(error.normalized_messages()) from None
 
 
+def load_query(schema: Schema) -> dict:
+    """Return the query string's parameters, validated by `schema`."""
+    try:
+        return schema.load(request.args)
+    except ValidationError as error:
+        raise ValidationFailed(error.normalized_messages()) from None
+
+
 def today() -> date:
     return datetime.now(current_app.config["BOARD_ZONEINFO"]).date()
 
@@ -53,10 +61,7 @@ def today() -> date:
 @bp.get("/api/board")
 @requires("viewer")
 def board():
-    try:
-        query = schemas.board_query.load(request.args)
-    except ValidationError as error:
-        raise ValidationFailed(error.normalized_messages()) from None
+    query = load_query(schemas.board_query)
     first = query.get("from_") or query.get("to") or today()
     last = query.get("to") or first
     zone = current_app.config["BOARD_ZONEINFO"]
@@ -74,7 +79,7 @@ def board():
 @requires("staff")
 def create_appointment():
     fields = load_body(schemas.appointment_in)
-    card = appointments.create_appointment(get_engine(), **fields)
+    card = appointments.create_appointment(get_engine(), by=current_identity(), **fields)
     location = url_for("api.get_appointment", appointment_id=card.id)
     return ok(schemas.card_out(card), 201, {"Location": location})
 
@@ -88,8 +93,24 @@ def get_appointment(appointment_id: int):
 @bp.get("/api/appointments/<appointment_id:appointment_id>/history")
 @requires("viewer")
 def get_history(appointment_id: int):
-    rows = appointments.get_history(get_engine(), appointment_id)
-    return ok([schemas.history_item_out(row) for row in rows])
+    return ok([history.event_out(row) for row in history.get_history(get_engine(), appointment_id)])
+
+
+@bp.patch("/api/appointments/<appointment_id:appointment_id>")
+@requires("staff")
+def edit_appointment(appointment_id: int):
+    fields = load_body(schemas.edit_in)
+    version = fields.pop("version")
+    card = appointments.edit_card(get_engine(), current_policy(), appointment_id, version, fields, current_identity())
+    return ok(schemas.card_out(card))
+
+
+@bp.delete("/api/appointments/<appointment_id:appointment_id>")
+@requires("staff")
+def delete_appointment(appointment_id: int):
+    version = load_query(schemas.version_query)["version"]
+    card = appointments.delete_card(get_engine(), current_policy(), appointment_id, version, current_identity())
+    return ok({"id": card.id, "version": card.version, "deleted": True})
 
 
 @bp.post("/api/appointments/<appointment_id:appointment_id>/move")

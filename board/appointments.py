@@ -1,50 +1,122 @@
-"""Appointment use cases that do not move cards: create one, read one, its history, a board of days."""
+"""Cards: create, read, edit, delete, and the board of days; every change through board.changes."""
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Row, bindparam, insert, select
+from sqlalchemy import Engine, Row, bindparam, case, func, insert, literal, select
 
+from board import changes
+from board.changes import CARD_COLUMNS, LIVE, Actor, event_by, read_card
+from board.db import one_statement
 from board.errors import NotFound
-from board.models import ApiToken, Appointment, AppointmentMove, User
+from board.models import Appointment, AppointmentEvent
+from board.retry import RetryPolicy
 
-CARD_COLUMNS = (
-    Appointment.id,
-    Appointment.title,
-    Appointment.customer,
-    Appointment.scheduled_at,
-    Appointment.status,
-    Appointment.version,
-    Appointment.updated_at,
-)
+EDITABLE = ("title", "customer", "scheduled_at", "notes")
 
 
-def create_appointment(engine: Engine, title: str, customer: str, scheduled_at: datetime, status: str) -> Row:
-    """Insert one appointment at version 1 and return its card."""
-    statement = (
+def _create_statement():
+    """One statement: the card at version 1 and its `created` event."""
+    created = (
         insert(Appointment)
-        .values(title=title, customer=customer, scheduled_at=scheduled_at, status=status)
+        .values(
+            title=bindparam("title"),
+            customer=bindparam("customer"),
+            scheduled_at=bindparam("scheduled_at"),
+            notes=bindparam("notes"),
+            status=bindparam("status"),
+        )
         .returning(*CARD_COLUMNS)
+        .cte("created")
     )
-    with engine.begin() as conn:
-        return conn.execute(statement).one()
+    event = {"appointment_id": created.c.id, "version": created.c.version, "kind": literal("created"),
+             "at": created.c.updated_at, **event_by()}  # fmt: skip
+    written = insert(AppointmentEvent).from_select(list(event), select(*event.values())).cte("event")
+    return select(*(created.c[column.key] for column in CARD_COLUMNS)).add_cte(written)
 
 
-# Built once: a statement made per call costs more Python than the round trip it sends.
-READ_CARD = select(*CARD_COLUMNS).where(Appointment.id == bindparam("appointment_id"))
+CREATE = _create_statement()
 
 
-def one_statement(engine: Engine) -> Connection:
-    """A connection for a use case that is a single statement, which is then its own transaction.
+class _Nobody:
+    """The author of changes made by the service itself (demo cards), recorded as nobody."""
 
-    In autocommit, PostgreSQL runs the statement atomically all the same, and the BEGIN and
-    COMMIT (or ROLLBACK) round trips around it are saved: half of a read-then-move cycle's.
-    """
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    user_id = None
+    token_id = None
 
 
-def read_card(conn: Connection, appointment_id: int) -> Row | None:
-    return conn.execute(READ_CARD, {"appointment_id": appointment_id}).one_or_none()
+NOBODY = _Nobody()
+
+
+def create_appointment(
+    engine: Engine,
+    title: str,
+    customer: str,
+    scheduled_at: datetime,
+    status: str,
+    by: Actor | None = None,
+    notes: str = "",
+) -> Row:
+    """Insert one appointment at version 1, with its `created` event; return its card."""
+    fields = {"title": title, "customer": customer, "scheduled_at": scheduled_at, "status": status, "notes": notes}
+    with one_statement(engine) as conn:
+        return conn.execute(CREATE, {**fields, **changes.by_params(by or NOBODY)}).one()
+
+
+
+def _as_json(name: str, value):
+    # Times go into the event as UTC without an offset; board.history gives them back their +00:00.
+    return func.to_jsonb(func.timezone("UTC", value) if name == "scheduled_at" else value)
+
+
+@cache
+def _edit_statement(fields: tuple[str, ...]):
+    """The versioned change for an edit of `fields`; its event holds {field: {from, to}} for those that changed."""
+
+    def event(changed):
+        pairs = []
+        for name in fields:
+            old, new = changed.c[f"old_{name}"], changed.c[name]
+            pairs += [
+                literal(name),
+                case(
+                    (old.is_distinct_from(new), func.jsonb_build_object("from", _as_json(name, old), "to", _as_json(name, new))),
+                    else_=None,
+                ),
+            ]
+        return {"changes": func.jsonb_strip_nulls(func.jsonb_build_object(*pairs))}
+
+    return changes.versioned_change(
+        "edited", {name: bindparam(f"new_{name}") for name in fields}, event, before=fields
+    )
+
+
+def edit_card(
+    engine: Engine, retry: RetryPolicy, appointment_id: int, version: int, fields: Mapping[str, Any], by: Actor
+) -> Row:
+    """Change some of a card's fields if its version is still `version`; a change of nothing still counts."""
+    names = tuple(sorted(fields))
+    statement = _edit_statement(names)
+    params = {f"new_{name}": fields[name] for name in names}
+    return changes.run(
+        engine,
+        retry,
+        lambda conn: changes.apply(conn, statement, appointment_id, version, by, **params),
+        single_statement=True,
+    )
+
+
+DELETE = changes.versioned_change("deleted", {"deleted_at": func.now()})
+
+
+def delete_card(engine: Engine, retry: RetryPolicy, appointment_id: int, version: int, by: Actor) -> Row:
+    """Delete a card if its version is still `version`: it leaves the board, its row and history stay."""
+    return changes.run(
+        engine, retry, lambda conn: changes.apply(conn, DELETE, appointment_id, version, by), single_statement=True
+    )
 
 
 def get_appointment(engine: Engine, appointment_id: int) -> Row:
@@ -53,28 +125,6 @@ def get_appointment(engine: Engine, appointment_id: int) -> Row:
     if card is None:
         raise NotFound()
     return card
-
-
-def get_history(engine: Engine, appointment_id: int) -> list[Row]:
-    """Return the moves of one appointment, oldest first, with who made each."""
-    with engine.begin() as conn:
-        if read_card(conn, appointment_id) is None:
-            raise NotFound()
-        return conn.execute(
-            select(
-                AppointmentMove.from_status,
-                AppointmentMove.to_status,
-                AppointmentMove.version,
-                AppointmentMove.moved_at,
-                User.username.label("by_username"),
-                User.name.label("by_name"),
-                ApiToken.label.label("by_token"),
-            )
-            .outerjoin(User, User.id == AppointmentMove.by_user_id)
-            .outerjoin(ApiToken, ApiToken.id == AppointmentMove.by_token_id)
-            .where(AppointmentMove.appointment_id == appointment_id)
-            .order_by(AppointmentMove.version)
-        ).all()
 
 
 def day_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -89,8 +139,10 @@ def board_cards(engine: Engine, first: date, last: date, zone: ZoneInfo) -> list
     start, end = day_bounds(first, last, zone)
     statement = (
         select(*CARD_COLUMNS)
-        .where(Appointment.scheduled_at >= start, Appointment.scheduled_at < end)
+        .where(Appointment.scheduled_at >= start, Appointment.scheduled_at < end, LIVE)
         .order_by(Appointment.scheduled_at, Appointment.id)
     )
     with one_statement(engine) as conn:
         return conn.execute(statement).all()
+
+

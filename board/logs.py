@@ -82,6 +82,12 @@ def log_request(response: Response) -> Response:
     view_args = request.view_args
     if view_args and "appointment_id" in view_args:
         fields["appointment_id"] = view_args["appointment_id"]
+    identity = g.get("identity")
+    if identity is not None:
+        # Who asked (and through which token): with the history's `by`, the audit trail.
+        fields["user"] = identity.username
+        if identity.token_label is not None:
+            fields["token"] = identity.token_label
     outcome = g.get("move_outcome")
     if outcome is not None:
         fields["outcome"] = outcome

@@ -1,4 +1,4 @@
-"""Tables of the board: appointments, the history of their moves, and the people and scripts who make them."""
+"""Tables of the board: appointments, the events of their history, and the people and scripts who make them."""
 
 from datetime import datetime
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     false,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 STATUSES = ("SCHEDULED", "CHECKED_IN", "IN_PROGRESS", "READY", "COMPLETED", "CANCELLED")
@@ -27,11 +28,14 @@ INITIAL_STATUS = STATUSES[0]
 ROLES = ("viewer", "staff", "admin")
 """Every role, weakest first: each role may do all that the ones before it may."""
 TEXT_MAX_LENGTH = 200
+NOTES_MAX_LENGTH = 2000
+EVENT_KINDS = ("created", "moved", "edited", "deleted")
 VERSION_MAX = 2**31 - 1
 ID_MAX = 2**63 - 1
 
 _STATUS_LIST_SQL = ", ".join(f"'{status}'" for status in STATUSES)
 _ROLE_LIST_SQL = ", ".join(f"'{role}'" for role in ROLES)
+_EVENT_KIND_LIST_SQL = ", ".join(f"'{kind}'" for kind in EVENT_KINDS)
 
 
 class Base(DeclarativeBase):
@@ -55,39 +59,50 @@ class Appointment(Base):
     scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(Text, server_default=INITIAL_STATUS)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    notes: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # A deleted card keeps its row, so its history stays readable; nothing else sees it.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_LIST_SQL})", name="status"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint(f"char_length(title) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="title_length"),
         CheckConstraint(f"char_length(customer) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="customer_length"),
+        CheckConstraint(f"char_length(notes) <= {NOTES_MAX_LENGTH}", name="notes_length"),
         # Serves the board: a range of scheduled_at, ordered by scheduled_at then id.
         Index(None, "scheduled_at", "id"),
     )
 
 
-class AppointmentMove(Base):
-    __tablename__ = "appointment_moves"
+class AppointmentEvent(Base):
+    """One thing that happened to a card: its whole story is one event per version, oldest first."""
+
+    __tablename__ = "appointment_events"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     appointment_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("appointments.id", ondelete="CASCADE")
     )
-    from_status: Mapped[str] = mapped_column(Text)
-    to_status: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer)
-    moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    # Who moved it; NULL for moves made before accounts existed.
+    version: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(Text)
+    # A move's columns, and an edit's {field: {"from": old, "to": new}}.
+    from_status: Mapped[str | None] = mapped_column(Text)
+    to_status: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[dict | None] = mapped_column(JSONB)
+    # Who made it; NULL for events from before accounts existed.
     by_user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
     by_token_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("api_tokens.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
+        CheckConstraint(f"kind IN ({_EVENT_KIND_LIST_SQL})", name="kind"),
         CheckConstraint(f"from_status IN ({_STATUS_LIST_SQL})", name="from_status"),
         CheckConstraint(f"to_status IN ({_STATUS_LIST_SQL})", name="to_status"),
-        # One history row per version: the database itself refuses a doubled move.
-        # It also serves the history query (one card, ordered by version).
+        CheckConstraint("kind <> 'moved' OR (from_status IS NOT NULL AND to_status IS NOT NULL)", name="move_has_statuses"),
+        # One event per version: the database itself refuses a doubled change. It also serves
+        # the history query (one card, ordered by version).
         UniqueConstraint("appointment_id", "version"),
     )
 

@@ -1,23 +1,16 @@
-"""Moving cards: one transaction per use case, the version-checked UPDATE, and its history row."""
+"""Moving cards: one card, or a batch all or nothing, through the one versioned change."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from board.appointments import CARD_COLUMNS, one_statement, read_card
+from board import changes
+from board.changes import CARD_COLUMNS, LIVE, Actor
 from board.errors import NotFound, VersionConflict
-from board.models import Appointment, AppointmentMove
+from board.models import Appointment
 from board.retry import RetryPolicy
-
-
-class Actor(Protocol):
-    """Who makes a change: an account, and the API token it came through (None from the page)."""
-
-    user_id: int
-    token_id: int | None
 
 
 @dataclass(frozen=True)
@@ -27,86 +20,28 @@ class Move:
     version: int
 
 
-def _move_statement():
-    """One statement: the conditional UPDATE and, only if it matched, the history row.
-
-    `previous` reads the status before the UPDATE from the statement's snapshot. If another
-    transaction committed a move in between, the version changed too, so the UPDATE matches
-    nothing: whenever a row is moved, `previous` saw that very row. This keeps the statement
-    valid on PostgreSQL 14+, which lacks RETURNING old.*.
-    """
-    previous = (
-        select(Appointment.id, Appointment.status)
-        .where(Appointment.id == bindparam("appointment_id"))
-        .cte("previous")
-    )
-    moved = (
-        update(Appointment)
-        .where(Appointment.id == previous.c.id, Appointment.version == bindparam("expected_version"))
-        .values(status=bindparam("to_status"), version=Appointment.version + 1, updated_at=func.now())
-        .returning(*CARD_COLUMNS, previous.c.status.label("from_status"))
-        .cte("moved")
-    )
-    history = (
-        insert(AppointmentMove)
-        .from_select(
-            ["appointment_id", "from_status", "to_status", "version", "moved_at", "by_user_id", "by_token_id"],
-            select(
-                moved.c.id,
-                moved.c.from_status,
-                moved.c.status,
-                moved.c.version,
-                moved.c.updated_at,
-                bindparam("by_user_id", type_=BigInteger),
-                bindparam("by_token_id", type_=BigInteger),
-            ),
-        )
-        .cte("history")
-    )
-    return select(*(moved.c[column.key] for column in CARD_COLUMNS)).add_cte(history)
-
-
-MOVE = _move_statement()
+MOVE = changes.versioned_change(
+    "moved",
+    {"status": bindparam("to_status")},
+    lambda changed: {"from_status": changed.c.old_status, "to_status": changed.c.status},
+    before=("status",),
+)
 
 LOCK_IN_ID_ORDER = (
     select(*CARD_COLUMNS)
-    .where(Appointment.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+    .where(Appointment.id == any_(bindparam("ids", type_=ARRAY(BigInteger))), LIVE)
     .order_by(Appointment.id)
     .with_for_update()
 )
 
 
-def _apply(conn: Connection, move: Move, by: Actor) -> Row | None:
-    return conn.execute(
-        MOVE,
-        {
-            "appointment_id": move.appointment_id,
-            "expected_version": move.version,
-            "to_status": move.status,
-            "by_user_id": by.user_id,
-            "by_token_id": by.token_id,
-        },
-    ).one_or_none()
+def _apply(conn: Connection, move: Move, by: Actor) -> Row:
+    return changes.apply(conn, MOVE, move.appointment_id, move.version, by, to_status=move.status)
 
 
 def move_card(engine: Engine, retry: RetryPolicy, move: Move, by: Actor) -> Row:
-    """Move one card if its version is still `move.version`; return the card at its new version.
-
-    The move is one statement, so it runs in autocommit: the statement is the transaction. Only
-    when it matched no row does a second statement read the card, to tell 404 from 409.
-    """
-
-    def transaction() -> Row:
-        with one_statement(engine) as conn:
-            card = _apply(conn, move, by)
-            if card is not None:
-                return card
-            current = read_card(conn, move.appointment_id)
-        if current is None:
-            raise NotFound()
-        raise VersionConflict(current=current)
-
-    return retry.run(transaction)
+    """Move one card if its version is still `move.version`; return the card at its new version."""
+    return changes.run(engine, retry, lambda conn: _apply(conn, move, by), single_statement=True)
 
 
 def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move], by: Actor) -> list[Row]:
@@ -116,28 +51,22 @@ def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move], by: Ac
     each other instead of deadlocking.
     """
 
-    def transaction() -> list[Row]:
-        with engine.begin() as conn:
-            locked = {
-                card.id: card
-                for card in conn.execute(LOCK_IN_ID_ORDER, {"ids": [m.appointment_id for m in moves]})
-            }
-            missing = [m.appointment_id for m in moves if m.appointment_id not in locked]
-            if missing:
-                raise NotFound("Some appointments do not exist; nothing was moved.", missing=missing)
-            stale = [locked[m.appointment_id] for m in moves if locked[m.appointment_id].version != m.version]
-            if stale:
-                raise VersionConflict(
-                    "Someone else changed some of these appointments first; nothing was moved. "
-                    "Retry with their current versions.",
-                    conflicts=stale,
-                )
-            moved = {}
-            for move in sorted(moves, key=lambda m: m.appointment_id):
-                card = _apply(conn, move, by)
-                if card is None:  # cannot happen while we hold the row locks
-                    raise RuntimeError(f"appointment {move.appointment_id} changed while locked")
-                moved[card.id] = card
-            return [moved[m.appointment_id] for m in moves]
+    def transaction(conn: Connection) -> list[Row]:
+        locked = {
+            card.id: card for card in conn.execute(LOCK_IN_ID_ORDER, {"ids": [m.appointment_id for m in moves]})
+        }
+        missing = [m.appointment_id for m in moves if m.appointment_id not in locked]
+        if missing:
+            raise NotFound("Some appointments do not exist; nothing was moved.", missing=missing)
+        stale = [locked[m.appointment_id] for m in moves if locked[m.appointment_id].version != m.version]
+        if stale:
+            raise VersionConflict(
+                "Someone else changed some of these appointments first; nothing was moved. "
+                "Retry with their current versions.",
+                conflicts=stale,
+            )
+        # Cannot conflict: the rows are locked and their versions checked.
+        moved = {card.id: card for card in (_apply(conn, move, by) for move in sorted(moves, key=lambda m: m.appointment_id))}
+        return [moved[m.appointment_id] for m in moves]
 
-    return retry.run(transaction)
+    return changes.run(engine, retry, transaction)

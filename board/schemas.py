@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from board.models import ID_MAX, INITIAL_STATUS, STATUSES, TEXT_MAX_LENGTH, VERSION_MAX
+from board.models import ID_MAX, INITIAL_STATUS, NOTES_MAX_LENGTH, STATUSES, TEXT_MAX_LENGTH, VERSION_MAX
 
 MAX_BATCH_MOVES = 100
 MAX_BOARD_DAYS = 31
@@ -30,6 +30,18 @@ class Text(fields.String):
         return text
 
 
+class Notes(fields.String):
+    """Free text for the mechanic: empty by default, at most 2,000 characters, newlines and tabs allowed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if len(text) > NOTES_MAX_LENGTH:
+            raise ValidationError(f"Must be at most {NOTES_MAX_LENGTH} characters.")
+        if any(ord(char) < 32 and char not in "\n\t" or ord(char) == 127 for char in text):
+            raise ValidationError("Must not contain control characters other than newline and tab.")
+        return text
+
+
 def _status(**kwargs) -> fields.String:
     return fields.String(
         validate=validate.OneOf(STATUSES, error="Must be one of: {choices}."), **kwargs
@@ -40,17 +52,47 @@ def _version() -> fields.Integer:
     return fields.Integer(strict=True, required=True, validate=validate.Range(1, VERSION_MAX))
 
 
-class AppointmentIn(Schema):
-    title = Text(required=True)
-    customer = Text(required=True)
-    scheduled_at = fields.AwareDateTime(
-        required=True,
+def _scheduled_at(**kwargs) -> fields.AwareDateTime:
+    return fields.AwareDateTime(
         validate=validate.Range(EARLIEST_TIME, LATEST_TIME, max_inclusive=False),
         error_messages={
             "invalid_awareness": "Must be an ISO 8601 time with an offset, such as 2026-11-22T09:30:00+01:00."
         },
+        **kwargs,
     )
+
+
+class AppointmentIn(Schema):
+    title = Text(required=True)
+    customer = Text(required=True)
+    scheduled_at = _scheduled_at(required=True)
+    notes = Notes(load_default="")
     status = _status(load_default=INITIAL_STATUS)
+
+
+def _moves_go_elsewhere(value):
+    raise ValidationError("A patch cannot move a card: send moves to POST /api/appointments/<id>/move.")
+
+
+class EditIn(Schema):
+    version = _version()
+    title = Text()
+    customer = Text()
+    scheduled_at = _scheduled_at()
+    notes = Notes()
+    status = fields.Raw(validate=_moves_go_elsewhere)
+
+    @validates_schema
+    def changes_something(self, data, **kwargs):
+        if set(data) == {"version"}:
+            raise ValidationError("Send at least one of: title, customer, scheduled_at, notes.", "_schema")
+
+
+class VersionQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.Integer(required=True, validate=validate.Range(1, VERSION_MAX))
 
 
 class MoveIn(Schema):
@@ -95,6 +137,8 @@ class BoardQuery(Schema):
 
 
 appointment_in = AppointmentIn()
+edit_in = EditIn()
+version_query = VersionQuery()
 move_in = MoveIn()
 batch_move_in = BatchMoveIn()
 board_query = BoardQuery()
@@ -110,21 +154,10 @@ def card_out(row) -> dict:
         "title": row.title,
         "customer": row.customer,
         "scheduled_at": _utc_iso(row.scheduled_at),
+        "notes": row.notes,
         "status": row.status,
         "version": row.version,
         "updated_at": _utc_iso(row.updated_at),
-    }
-
-
-def history_item_out(row) -> dict:
-    return {
-        "from_status": row.from_status,
-        "to_status": row.to_status,
-        "version": row.version,
-        "moved_at": _utc_iso(row.moved_at),
-        "by": None
-        if row.by_username is None
-        else {"username": row.by_username, "name": row.by_name, "token": row.by_token},
     }
 
 

@@ -125,7 +125,7 @@ def seed_cards(engine) -> None:
 
 def history_count(engine) -> int:
     with engine.connect() as conn:
-        return conn.scalar(text("SELECT count(*) FROM appointment_moves"))
+        return conn.scalar(text("SELECT count(*) FROM appointment_events WHERE kind = 'moved'"))
 
 
 def lost_moves(engine, acknowledged: int, history_before: int) -> str:
@@ -134,12 +134,13 @@ def lost_moves(engine, acknowledged: int, history_before: int) -> str:
         mismatched = conn.scalar(
             text(
                 "SELECT count(*) FROM appointments a LEFT JOIN "
-                "(SELECT appointment_id, count(*) AS n FROM appointment_moves GROUP BY appointment_id) h "
+                "(SELECT appointment_id, count(*) AS n FROM appointment_events WHERE kind = 'moved'"
+                " GROUP BY appointment_id) h "
                 "ON h.appointment_id = a.id WHERE a.version - 1 <> coalesce(h.n, 0)"
             )
         )
         versions = conn.scalar(text("SELECT sum(version - 1) FROM appointments"))
-        rows = conn.scalar(text("SELECT count(*) FROM appointment_moves"))
+        rows = conn.scalar(text("SELECT count(*) FROM appointment_events WHERE kind = 'moved'"))
     added = rows - history_before
     lost = acknowledged - added
     if mismatched == 0 and versions == rows and lost == 0:
@@ -249,9 +250,45 @@ def start_gunicorn(url, logfile):
     raise RuntimeError("gunicorn did not answer /healthz with all its workers within 20 s")
 
 
+def make_token(engine) -> str:
+    """A staff account and its API token, for k6 and the board reads (every /api route needs one)."""
+    from board.accounts.passwords import hash_password
+    from board.accounts.secrets import TOKEN_PREFIX, new_secret, secret_hash
+
+    secret = new_secret(TOKEN_PREFIX)
+    with engine.begin() as conn:
+        user_id = conn.scalar(
+            text("INSERT INTO users (username, name, role, password_hash) VALUES ('bench', 'Bench', 'staff', :h) RETURNING id"),
+            {"h": hash_password(new_secret())},
+        )
+        conn.execute(
+            text("INSERT INTO api_tokens (user_id, label, secret_hash) VALUES (:u, 'bench', :h)"),
+            {"u": user_id, "h": secret_hash(secret)},
+        )
+    return secret
+
+
+TOKEN = ""
+
+
+def credential_check(engine, lookups: int = 2000) -> dict:
+    """What the credential check adds to every request: the token lookup alone, in this process."""
+    from board.accounts.identity import identity_from_token
+
+    timings = {}
+    for name, secret in (("valid token", TOKEN), ("unknown token", "board_" + "x" * 43)):
+        samples = []
+        for _ in range(lookups):
+            started = time.perf_counter()
+            identity_from_token(engine, secret)
+            samples.append((time.perf_counter() - started) * 1000)
+        timings[name] = {"lookups": lookups, **percentiles(samples), "mean": statistics.fmean(samples)}
+    return timings
+
+
 def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path)
+    conn.request("GET", path, headers={"Authorization": f"Bearer {TOKEN}"})
     response = conn.getresponse()
     return response.status, response.read()
 
@@ -262,7 +299,7 @@ def run_k6(server, gunicorn, port, engine, vus: int, cards: int, seconds: int) -
     command = [
         str(BIN / "k6"), "run", "--quiet", "--no-color", "--summary-export", str(summary),
         "-e", f"BASE_URL=http://127.0.0.1:{port}", "-e", "FIRST_ID=1", "-e", f"CARDS={cards}",
-        "-e", f"VUS={vus}", "-e", f"DURATION={seconds}s", str(ROOT / "perf" / "k6-move.js"),
+        "-e", f"VUS={vus}", "-e", f"DURATION={seconds}s", "-e", f"TOKEN={TOKEN}", str(ROOT / "perf" / "k6-move.js"),
     ]  # fmt: skip
     app_before, db_before = cpu_by_pid(app_processes(gunicorn)), cpu_seconds(postgres_processes(server))
     k6_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -383,7 +420,7 @@ def fmt(value, spec=".1f", suffix="") -> str:
     return "-" if value is None else f"{value:{spec}}{suffix}"
 
 
-def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, args) -> str:
+def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, args, credentials=None) -> str:
     limits = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "pgbench"}
     lines = [
         "| run | clients | cards | cycles/s | moves/s (200) | p50 ms | p95 ms | p99 ms | 409 rate | 5xx rate | service/limit | app CPU ms/cycle | db CPU ms/cycle | k6 CPU ms/cycle | lost moves |",
@@ -422,6 +459,21 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         "",
     ]
     out += targets(runs, limits, scale)
+    if credentials:
+        out += [
+            "## What the credential check adds to a request",
+            "",
+            "Every `/api` request looks its token up (one statement: the token's hash joined with its account, "
+            "noting its use at most once a minute) before the use case runs. Timed in the bench process, "
+            "one lookup at a time on one pooled connection, so this is the round trip plus the Python around it; "
+            "the k6 runs above include it in every read and every move.",
+            "",
+            "| credential | lookups | p50 ms | p95 ms | p99 ms | mean ms |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for name, c in credentials.items():
+            out.append(f"| {name} | {c['lookups']} | {c[50]:.3f} | {c[95]:.3f} | {c[99]:.3f} | {c['mean']:.3f} |")
+        out.append("")
     if any(r["tool"] == "k6" for r in runs):
         out += ["k6 commands (from the repository root, with `-e BASE_URL=` the bench's gunicorn on 127.0.0.1):", ""]
         out += [f"- `k6 {r['command']}`" for r in runs if r["tool"] == "k6"]
@@ -509,8 +561,13 @@ def main() -> None:
     scale = None
     gunicorn = None
     logfile = open(ROOT / "instance" / "bench-gunicorn.log", "w")
+    global TOKEN
+    credentials = None
     try:
         seed_cards(engine)
+        TOKEN = make_token(engine)
+        log("credential check: timing token lookups")
+        credentials = credential_check(engine)
         if "limit" in parts:
             for clients in levels:
                 for cards in card_counts:
@@ -546,7 +603,7 @@ def main() -> None:
         logfile.close()
         engine.dispose()
         server.cleanup()
-    report = render(info, settings, runs, scale, args)
+    report = render(info, settings, runs, scale, args, credentials)
     print(report)
     if not args.no_report:
         REPORT.parent.mkdir(exist_ok=True)

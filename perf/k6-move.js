@@ -1,6 +1,6 @@
 // Read a card, then move it with the version that was read: the cycle a person dragging a card makes.
 //
-//   k6 run -e BASE_URL=http://127.0.0.1:8000 -e FIRST_ID=1 -e CARDS=10 -e VUS=64 perf/k6-move.js
+//   k6 run -e BASE_URL=http://127.0.0.1:8000 -e TOKEN=board_... -e FIRST_ID=1 -e CARDS=10 -e VUS=64 perf/k6-move.js
 //
 // Passes or fails on its own thresholds, against any deployment. A 409 is the API working
 // (someone else moved the card first), so it is an expected status, not a failure.
@@ -11,7 +11,9 @@ const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8000';
 const FIRST_ID = parseInt(__ENV.FIRST_ID || '1', 10);
 const CARDS = parseInt(__ENV.CARDS || '10', 10);
 const STATUSES = ['SCHEDULED', 'CHECKED_IN', 'IN_PROGRESS', 'READY', 'COMPLETED', 'CANCELLED'];
-const JSON_HEADERS = { 'Content-Type': 'application/json' };
+// Every /api route needs a token: k6 run -e TOKEN=board_... (make bench makes one).
+const AUTH = { Authorization: `Bearer ${__ENV.TOKEN || ''}` };
+const JSON_HEADERS = { 'Content-Type': 'application/json', ...AUTH };
 
 export const options = {
   vus: parseInt(__ENV.VUS || '16', 10),
@@ -34,7 +36,7 @@ const reads5xx = new Counter('reads_5xx');
 
 export default function () {
   const id = FIRST_ID + Math.floor(Math.random() * CARDS);
-  const read = http.get(`${BASE_URL}/api/appointments/${id}`, { tags: { name: 'read' } });
+  const read = http.get(`${BASE_URL}/api/appointments/${id}`, { headers: AUTH, tags: { name: 'read' } });
   if (read.status !== 200) {
     if (read.status >= 500) reads5xx.add(1);
     return;

@@ -2,15 +2,15 @@
 import { openAccount, setUpAccount } from "./account.js";
 import { currentAccount, fetchBoard, moveCard, SessionEnded, signOut, whenSessionEnds } from "./api.js";
 import { announce, closeAllDialogs, make, toast } from "./dom.js";
+import { cancelDrag, isDragging, setUpDrag } from "./drag.js";
 import { openHistory, setUpHistory } from "./history.js";
 import { statusLabel } from "./labels.js";
-import { openPeople, setUpPeople } from "./people.js";
+import { closePeople, openPeople, setUpPeople } from "./people.js";
 import { mayManagePeople, mayMove, SESSION_ENDED_MESSAGE, SIGNED_OUT_MESSAGE } from "./session.js";
 import { hideSignIn, setUpSignIn, showSignIn } from "./signin.js";
 import * as board from "./state.js";
 
 const DEFAULT_REFRESH_MS = 3000;
-const DRAG_THRESHOLD_PX = 6;
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 const el = {
@@ -39,7 +39,6 @@ let sessionCount = 0; // answers that arrive after their session ended are dropp
 let state = board.emptyState();
 let etag = null;
 let loadCount = 0; // only the newest load's answer is shown
-let drag = null; // { id, card, pointerId, startX, startY, ghost, target } while a pointer is down on a card
 let renderQueued = false;
 
 // ---- the URL: ?date=YYYY-MM-DD picks the day (today when absent), ?refresh=ms the refresh interval
@@ -102,6 +101,7 @@ function showAccount(me) {
   el.whoName.textContent = me.name || me.username;
   el.whoRole.textContent = `(${me.role})`;
   el.openPeople.hidden = !mayManagePeople(me);
+  if (!mayManagePeople(me)) closePeople();
   el.readOnly.hidden = mayMove(me);
   document.body.classList.toggle("read-only", !mayMove(me));
   if (state.board) render();
@@ -127,7 +127,7 @@ function showSignedOut(message) {
   account = null;
   sessionCount += 1;
   loadCount += 1;
-  if (drag) endDrag();
+  cancelDrag();
   closeAllDialogs();
   state = board.emptyState();
   etag = null;
@@ -221,7 +221,7 @@ function formatTime(iso, timeZone) {
 }
 
 function render() {
-  if (drag) {
+  if (isDragging()) {
     renderQueued = true; // redrawing now would pull the card out from under the pointer
     return;
   }
@@ -274,15 +274,13 @@ function renderCard(card) {
   clock.dateTime = card.scheduled_at;
   head.append(clock);
   if (card.saving) head.append(make("span", "saving-mark", "Saving…"));
-
-  const foot = make("div", "card-foot");
-  if (movable) foot.append(moveToControl(card));
   const history = make("button", "history-button", "History");
   history.type = "button";
   history.setAttribute("aria-label", `History of ${card.title}`);
-  foot.append(history);
+  head.append(history);
 
-  item.append(head, make("p", "title", card.title), make("p", "customer", card.customer), foot);
+  item.append(head, make("p", "title", card.title), make("p", "customer", card.customer));
+  if (movable) item.append(moveToControl(card));
   return item;
 }
 
@@ -380,102 +378,20 @@ function onCardKey(event) {
   if (status) requestMove(current.id, status);
 }
 
-// ---- dragging with pointer events: one code path for mouse, pen and touch
+// ---- dragging: drag.js follows the pointer; here is what a pick-up and a drop mean
 
-function onPointerDown(event) {
-  const card = event.target.closest(".card");
-  if (!card || drag || !mayMove(account) || event.target.closest(".move-to, button") || (event.pointerType === "mouse" && event.button !== 0)) return;
-  const id = Number(card.dataset.id);
+function mayPickUp(id, cardNode) {
+  if (!mayMove(account)) return false;
   if (board.isPending(state, id)) {
     const title = board.findCard(state, id)?.title ?? "This card";
     announce(`${title} is still being saved; move it again once it is done.`);
-    card.classList.add("refused");
-    return;
+    cardNode.classList.add("refused");
+    return false;
   }
-  drag = { id, card, pointerId: event.pointerId, startX: event.clientX, startY: event.clientY, ghost: null, target: null };
-  document.addEventListener("pointermove", onPointerMove);
-  document.addEventListener("pointerup", onPointerUp);
-  document.addEventListener("pointercancel", onPointerCancel);
-  document.addEventListener("keydown", onDragKey);
+  return true;
 }
 
-function onPointerMove(event) {
-  if (!drag || event.pointerId !== drag.pointerId) return;
-  if (!drag.ghost) {
-    if (Math.hypot(event.clientX - drag.startX, event.clientY - drag.startY) < DRAG_THRESHOLD_PX) return;
-    startDrag();
-  }
-  event.preventDefault();
-  scrollNearEdge(event.clientX);
-  const rect = drag.card.getBoundingClientRect();
-  drag.ghost.style.transform = `translate(${event.clientX - drag.startX + rect.left}px, ${event.clientY - drag.startY + rect.top}px)`;
-  const target = columnAt(event.clientX, event.clientY);
-  if (target !== drag.target) {
-    drag.target?.classList.remove("drop-target");
-    target?.classList.add("drop-target");
-    drag.target = target;
-  }
-}
-
-// On a narrow screen the columns scroll sideways: dragging near an edge scrolls them.
-function scrollNearEdge(x) {
-  const box = el.columns.getBoundingClientRect();
-  const edge = 48;
-  if (x > box.right - edge) el.columns.scrollLeft += 24;
-  else if (x < box.left + edge) el.columns.scrollLeft -= 24;
-}
-
-function startDrag() {
-  const rect = drag.card.getBoundingClientRect();
-  const ghost = drag.card.cloneNode(true);
-  ghost.classList.add("ghost");
-  ghost.removeAttribute("tabindex");
-  ghost.setAttribute("aria-hidden", "true");
-  ghost.style.width = `${rect.width}px`;
-  document.body.append(ghost);
-  drag.ghost = ghost;
-  drag.card.classList.add("drag-source");
-  document.body.classList.add("dragging");
-  try {
-    drag.card.setPointerCapture(drag.pointerId);
-  } catch {
-    // A pointer the browser does not track (a synthetic event) still reaches the document.
-  }
-}
-
-function columnAt(x, y) {
-  return document.elementFromPoint(x, y)?.closest(".column") ?? null;
-}
-
-function onPointerUp(event) {
-  if (!drag || event.pointerId !== drag.pointerId) return;
-  const { id, ghost } = drag;
-  const target = ghost ? columnAt(event.clientX, event.clientY) : null;
-  endDrag();
-  if (target) requestMove(id, target.dataset.status);
-}
-
-function onPointerCancel(event) {
-  if (drag && event.pointerId === drag.pointerId) endDrag();
-}
-
-function onDragKey(event) {
-  if (drag && event.key === "Escape") {
-    endDrag();
-    announce("Drag cancelled.");
-  }
-}
-
-function endDrag() {
-  drag.ghost?.remove();
-  drag.target?.classList.remove("drop-target");
-  drag.card.classList.remove("drag-source");
-  document.body.classList.remove("dragging");
-  document.removeEventListener("pointermove", onPointerMove);
-  document.removeEventListener("pointerup", onPointerUp);
-  document.removeEventListener("pointercancel", onPointerCancel);
-  document.removeEventListener("keydown", onDragKey);
-  drag = null;
+function afterDrag() {
   if (renderQueued) render();
 }
 
@@ -487,7 +403,7 @@ function start() {
   setUpHistory();
   setUpAccount();
   setUpPeople(refreshAccount);
-  el.columns.addEventListener("pointerdown", onPointerDown);
+  setUpDrag(el.columns, { mayPickUp, onDrop: requestMove, onEnd: afterDrag });
   el.columns.addEventListener("change", onSelectChange);
   el.columns.addEventListener("keydown", onCardKey);
   el.columns.addEventListener("click", onCardClick);

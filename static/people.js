@@ -29,6 +29,10 @@ export function setUpPeople(onOwnAccountChanged) {
   el.body.addEventListener("click", onDisableToggle);
 }
 
+export function closePeople() {
+  el.dialog.close();
+}
+
 export function openPeople(account) {
   me = account;
   el.message.textContent = "";

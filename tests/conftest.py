@@ -19,7 +19,7 @@ from tests import factories
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every table a test may write to, emptied before each test.
-TABLES = ("appointments", "appointment_moves", "users", "api_tokens", "sessions", "sign_in_failures")
+TABLES = ("appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures")
 
 
 def alembic_config(url: URL) -> Config:
@@ -175,3 +175,38 @@ def live_server(app):
     """The app behind a real threaded HTTP server on 127.0.0.1; yields its base URL."""
     with serving(app) as url:
         yield url
+
+
+@pytest.fixture
+def inject_fault(engine):
+    """Make every event insert raise `sqlstate` inside PostgreSQL (only the first `times`, if given).
+
+    A sequence counts the attempts: sequences are not rolled back with the transaction.
+    """
+
+    def install(sqlstate: str, times: int | None = None):
+        limit = "TRUE" if times is None else f"n <= {times}"
+        with engine.begin() as conn:
+            conn.execute(text("CREATE SEQUENCE fault_attempts"))
+            conn.execute(text(f"""
+                CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE n bigint := nextval('fault_attempts');
+                BEGIN
+                    IF {limit} THEN
+                        RAISE EXCEPTION 'injected fault' USING ERRCODE = '{sqlstate}';
+                    END IF;
+                    RETURN NEW;
+                END $$"""))
+            conn.execute(text(
+                "CREATE TRIGGER inject_fault BEFORE INSERT ON appointment_events"
+                " FOR EACH ROW EXECUTE FUNCTION inject_fault()"))
+
+    def attempts() -> int:
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fault_attempts"))
+
+    yield install, attempts
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER IF EXISTS inject_fault ON appointment_events"))
+        conn.execute(text("DROP FUNCTION IF EXISTS inject_fault()"))
+        conn.execute(text("DROP SEQUENCE IF EXISTS fault_attempts"))

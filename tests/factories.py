@@ -9,7 +9,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from board.accounts.passwords import hash_password
 from board.accounts.secrets import TOKEN_PREFIX, new_secret, secret_hash
-from board.models import ApiToken, Appointment, User
+from board.models import ApiToken, Appointment, AppointmentEvent, User
 
 Session = scoped_session(sessionmaker())
 
@@ -31,6 +31,13 @@ class AppointmentFactory(SQLAlchemyModelFactory):
     customer = factory.Faker("name")
     scheduled_at = factory.LazyFunction(_next_hour)
     status = "SCHEDULED"
+
+    @factory.post_generation
+    def created_event(card, create, extracted, **kwargs):
+        """The `created` event the service writes with every card, so its history starts at version 1."""
+        if create:
+            Session.add(AppointmentEvent(appointment_id=card.id, version=1, kind="created"))
+            Session.commit()
 
 
 @functools.cache

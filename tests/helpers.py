@@ -9,11 +9,11 @@ from sqlalchemy import event, text
 
 
 def table_rows(engine) -> dict:
-    """Every row of both tables, so a test can assert that nothing changed."""
+    """Every row of the cards and their events, so a test can assert that nothing changed."""
     with engine.connect() as conn:
         return {
             table: [tuple(row) for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
-            for table in ("appointments", "appointment_moves")
+            for table in ("appointments", "appointment_events")
         }
 
 
@@ -21,8 +21,8 @@ def history_rows(engine, appointment_id: int) -> list:
     with engine.connect() as conn:
         return conn.execute(
             text(
-                "SELECT from_status, to_status, version FROM appointment_moves"
-                " WHERE appointment_id = :id ORDER BY version"
+                "SELECT from_status, to_status, version FROM appointment_events"
+                " WHERE appointment_id = :id AND kind = 'moved' ORDER BY version"
             ),
             {"id": appointment_id},
         ).all()

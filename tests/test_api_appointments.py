@@ -26,7 +26,8 @@ def test_create_returns_201_card_and_location(client):
     assert card["status"] == "SCHEDULED"
     assert card["version"] == 1
     assert datetime.fromisoformat(card["updated_at"]).utcoffset() == timedelta(0)
-    assert set(card) == {"id", "title", "customer", "scheduled_at", "status", "version", "updated_at"}
+    assert card["notes"] == ""
+    assert set(card) == {"id", "title", "customer", "scheduled_at", "notes", "status", "version", "updated_at"}
 
 
 def test_create_accepts_an_initial_status_and_trims_text(client):
@@ -63,10 +64,13 @@ def test_impossible_id_in_path_is_404(client, path):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-def test_history_of_a_new_card_is_empty_and_of_a_missing_card_404(client):
-    card = AppointmentFactory()
+def test_history_of_a_new_card_is_its_creation_and_of_a_missing_card_404(client):
+    created = create(client).get_json()["data"]
 
-    assert client.get(f"/api/appointments/{card.id}/history").get_json() == {"ok": True, "data": []}
+    items = client.get(f"/api/appointments/{created['id']}/history").get_json()["data"]
+
+    assert items == [{"kind": "created", "version": 1, "at": created["updated_at"],
+                      "by": {"username": "sam", "name": "Sam Staff", "token": "tests"}}]
     assert client.get("/api/appointments/424242/history").status_code == 404
 
 
@@ -77,11 +81,14 @@ def test_history_lists_moves_oldest_first(client):
 
     items = client.get(f"/api/appointments/{card.id}/history").get_json()["data"]
 
-    assert [(i["from_status"], i["to_status"], i["version"]) for i in items] == [
+    assert [i["kind"] for i in items] == ["created", "moved", "moved"]
+    moved = items[1:]
+    assert [(i["from_status"], i["to_status"], i["version"]) for i in moved] == [
         ("SCHEDULED", "CHECKED_IN", 2),
         ("CHECKED_IN", "IN_PROGRESS", 3),
     ]
-    assert all(datetime.fromisoformat(i["moved_at"]).utcoffset() == timedelta(0) for i in items)
+    assert all(datetime.fromisoformat(i["moved_at"]).utcoffset() == timedelta(0) for i in moved)
+    assert all(i["moved_at"] == i["at"] for i in moved), "a move item keeps moved_at for older scripts"
 
 
 def cards_by_column(board):

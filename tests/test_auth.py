@@ -134,7 +134,7 @@ def test_staff_can_do_every_card_operation(client):
     assert client.post(f"/api/appointments/{card_id}/move", json={"status": "READY", "version": 1}).status_code == 200
     batch = client.post("/api/moves", json={"moves": [{"id": card_id, "status": "COMPLETED", "version": 2}]})
     assert batch.status_code == 200
-    assert len(client.get(f"/api/appointments/{card_id}/history").get_json()["data"]) == 2
+    assert len(client.get(f"/api/appointments/{card_id}/history").get_json()["data"]) == 3
     assert client.get("/api/board?from=2026-12-02").status_code == 200
 
 

@@ -4,6 +4,8 @@ import random
 import threading
 from collections import Counter, defaultdict
 
+from sqlalchemy import text
+
 from board.models import STATUSES
 from tests.factories import AppointmentFactory
 from tests.helpers import history_rows, http_json, stored_card
@@ -89,3 +91,47 @@ def test_concurrent_batches_in_opposite_orders_never_deadlock(live_server, api_h
     assert "40P01" not in caplog.text, "no deadlock, so no retry was needed"
     for card_id in cards:
         assert stored_card(engine, card_id).version == 1 + codes[200] == 1 + len(history_rows(engine, card_id))
+
+
+def test_concurrent_moves_and_edits_keep_one_event_per_version(live_server, api_headers, engine):
+    hot_cards = [card.id for card in AppointmentFactory.create_batch(3)]
+    answers = []  # (card id, status code, version in the answer)
+    answers_lock = threading.Lock()
+    start = threading.Barrier(THREADS)
+
+    def person(seed: int):
+        rng = random.Random(seed)
+        start.wait()
+        for step in range(MOVES_PER_THREAD):
+            card_id = rng.choice(hot_cards)
+            url = f"{live_server}/api/appointments/{card_id}"
+            _, read, _ = http_json("GET", url, headers=api_headers)
+            version = read["data"]["version"]
+            if rng.random() < 0.5:
+                status, body, _ = http_json("POST", f"{url}/move", headers=api_headers,
+                                            body={"status": rng.choice(STATUSES), "version": version})
+            else:
+                status, body, _ = http_json("PATCH", url, headers=api_headers,
+                                            body={"version": version, "notes": f"person {seed} step {step}"})
+            with answers_lock:
+                answers.append((card_id, status, body["data"]["version"] if status == 200 else None))
+
+    people = [threading.Thread(target=person, args=(seed,)) for seed in range(THREADS)]
+    for thread in people:
+        thread.start()
+    for thread in people:
+        thread.join(timeout=120)
+
+    assert len(answers) == THREADS * MOVES_PER_THREAD
+    codes = Counter(status for _, status, _ in answers)
+    assert set(codes) <= {200, 409}, f"every answer that is not a change is a conflict: {codes}"
+    assert codes[409] > 0, f"the cards were contended: {codes}"
+    with engine.connect() as conn:
+        for card_id in hot_cards:
+            _, current = stored_card(engine, card_id)
+            versions = conn.scalars(text(
+                "SELECT version FROM appointment_events WHERE appointment_id = :id ORDER BY version"), {"id": card_id}
+            ).all()
+            acknowledged = sorted(v for c, s, v in answers if c == card_id and s == 200)
+            assert versions == list(range(1, current + 1)), "one event per version, none missing"
+            assert acknowledged == list(range(2, current + 1)), "each new version acknowledged exactly once"

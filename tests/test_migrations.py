@@ -27,7 +27,7 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(scratch_database):
     assert table_names(url) == {"alembic_version"}
 
     command.upgrade(config, "head")
-    assert table_names(url) >= {"appointments", "appointment_moves"}
+    assert table_names(url) >= {"appointments", "appointment_events"}
 
 
 def test_models_and_migrations_agree(database_url):
@@ -79,5 +79,54 @@ def test_accounts_migration_keeps_cards_and_history_both_ways(scratch_database):
                 (1, "READY", "COMPLETED", 4)
             ]
         assert "users" not in table_names(url)
+    finally:
+        engine.dispose()
+
+
+def test_events_migration_turns_moves_into_events_and_back(scratch_database):
+    url = scratch_database()
+    config = alembic_config(url)
+    command.upgrade(config, "0002")
+    engine = create_engine(url)
+    moves = "SELECT appointment_id, from_status, to_status, version, moved_at, by_user_id FROM appointment_moves ORDER BY id"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'staff', 'x')"))
+            conn.execute(text(
+                "INSERT INTO appointments (title, customer, scheduled_at, status, version) VALUES"
+                " ('Oil change', 'Ada', '2026-12-02 09:00+00', 'READY', 3),"
+                " ('Tyre swap', 'Alan', '2026-12-02 10:00+00', 'SCHEDULED', 1)"
+            ))
+            conn.execute(text(
+                "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version, by_user_id)"
+                " VALUES (1, 'SCHEDULED', 'IN_PROGRESS', 2, NULL), (1, 'IN_PROGRESS', 'READY', 3, 1)"
+            ))
+            before_moves = conn.execute(text(moves)).all()
+            created = dict(conn.execute(text("SELECT id, created_at FROM appointments")).all())
+
+        command.upgrade(config, "head")
+        command.check(config)
+        with engine.begin() as conn:
+            rows = conn.execute(text(
+                "SELECT appointment_id, version, kind, from_status, to_status, by_user_id, at"
+                " FROM appointment_events ORDER BY appointment_id, version"
+            )).all()
+            assert [row[:6] for row in rows] == [
+                (1, 1, "created", None, None, None),
+                (1, 2, "moved", "SCHEDULED", "IN_PROGRESS", None),
+                (1, 3, "moved", "IN_PROGRESS", "READY", 1),
+                (2, 1, "created", None, None, None),
+            ]
+            assert rows[0].at == created[1] and rows[1].at == before_moves[0].moved_at
+            assert conn.execute(text("SELECT notes, deleted_at FROM appointments WHERE id = 1")).one() == ("", None)
+            assert "appointment_moves" not in table_names(url)
+            conn.execute(text("UPDATE appointments SET deleted_at = now(), version = 2 WHERE id = 2"))
+            conn.execute(text("INSERT INTO appointment_events (appointment_id, version, kind) VALUES (2, 2, 'deleted')"))
+
+        command.downgrade(config, "0002")
+        with engine.connect() as conn:
+            assert conn.execute(text(moves)).all() == before_moves
+            assert conn.scalars(text("SELECT id FROM appointments")).all() == [1], "the deleted card was gone"
+        assert "appointment_events" not in table_names(url)
     finally:
         engine.dispose()

@@ -26,6 +26,7 @@ def test_each_request_writes_one_json_line_with_route_status_and_duration(client
     assert line["status"] == 200
     assert line["appointment_id"] == card.id
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert (line["user"], line["token"]) == ("sam", "tests")
     assert "outcome" not in line
 
 
@@ -82,3 +83,18 @@ def test_request_id_keeps_only_safe_characters(header, expected):
 @pytest.mark.parametrize("header", [None, "", "<>;\"' "])
 def test_request_id_is_made_when_nothing_usable_came(header):
     assert re.fullmatch(r"[0-9a-f]{16}", request_id_from(header))
+
+
+def test_the_line_names_no_one_when_no_one_signed_in_and_never_holds_a_secret(anonymous, staff_token, capsys):
+    capsys.readouterr()
+
+    anonymous.get("/api/board")
+    anonymous.get("/api/board", headers={"Authorization": f"Bearer {staff_token}"})
+    anonymous.post("/api/session", json={"username": "sam", "password": "a wrong password"})
+
+    stderr = capsys.readouterr().err
+    refused, allowed, sign_in = request_lines(stderr)
+    assert refused["status"] == 401 and "user" not in refused
+    assert (allowed["status"], allowed["user"]) == (200, "sam")
+    assert sign_in["status"] == 401
+    assert staff_token not in stderr and "a wrong password" not in stderr

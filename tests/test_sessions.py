@@ -207,7 +207,7 @@ def test_history_says_who_moved_a_card_through_the_page_and_through_a_token(live
 
     assert page_move[0] == token_move[0] == 200
     _, history, _ = request(live_server, "GET", f"/api/appointments/{card.id}/history", headers=api_headers)
-    assert [item["by"] for item in history["data"]] == [
+    assert [item["by"] for item in history["data"]][1:] == [
         {"username": "sam", "name": "Sam Staff", "token": None},
         {"username": "sam", "name": "Sam Staff", "token": "tests"},
     ]
@@ -217,13 +217,13 @@ def test_moves_from_before_accounts_show_by_null(client, engine):
     card = AppointmentFactory(status="READY", version=2)
     with engine.begin() as conn:
         conn.execute(text(
-            "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version)"
-            " VALUES (:id, 'SCHEDULED', 'READY', 2)"
+            "INSERT INTO appointment_events (appointment_id, kind, from_status, to_status, version)"
+            " VALUES (:id, 'moved', 'SCHEDULED', 'READY', 2)"
         ), {"id": card.id})
 
     history = client.get(f"/api/appointments/{card.id}/history").get_json()["data"]
 
-    assert [item["by"] for item in history] == [None]
+    assert [(item["kind"], item["by"]) for item in history] == [("created", None), ("moved", None)]
     assert history_rows(engine, card.id) == [("SCHEDULED", "READY", 2)]
 
 

@@ -63,41 +63,6 @@ def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(live_server, api
     assert history_rows(engine, second.id) == [("SCHEDULED", "COMPLETED", 2)]
 
 
-@pytest.fixture
-def inject_fault(engine):
-    """Make every history insert raise `sqlstate` inside PostgreSQL (only the first `times`, if given).
-
-    A sequence counts the attempts: sequences are not rolled back with the transaction.
-    """
-
-    def install(sqlstate: str, times: int | None = None):
-        limit = "TRUE" if times is None else f"n <= {times}"
-        with engine.begin() as conn:
-            conn.execute(text("CREATE SEQUENCE fault_attempts"))
-            conn.execute(text(f"""
-                CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $$
-                DECLARE n bigint := nextval('fault_attempts');
-                BEGIN
-                    IF {limit} THEN
-                        RAISE EXCEPTION 'injected fault' USING ERRCODE = '{sqlstate}';
-                    END IF;
-                    RETURN NEW;
-                END $$"""))
-            conn.execute(text(
-                "CREATE TRIGGER inject_fault BEFORE INSERT ON appointment_moves"
-                " FOR EACH ROW EXECUTE FUNCTION inject_fault()"))
-
-    def attempts() -> int:
-        with engine.connect() as conn:
-            return conn.scalar(text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fault_attempts"))
-
-    yield install, attempts
-    with engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER IF EXISTS inject_fault ON appointment_moves"))
-        conn.execute(text("DROP FUNCTION IF EXISTS inject_fault()"))
-        conn.execute(text("DROP SEQUENCE IF EXISTS fault_attempts"))
-
-
 def move_a_card_under_fault(client, engine, install, sqlstate):
     """Make a card, make its history insert fail with `sqlstate`, move it; return the answer and the rows before."""
     card = AppointmentFactory()

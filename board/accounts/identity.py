@@ -12,7 +12,7 @@ from sqlalchemy import Engine, bindparam, func, select, update
 from board.accounts.roles import weaker_role
 from board.accounts.secrets import secret_hash
 from board.accounts.sessions import SESSION_LIFETIME
-from board.appointments import one_statement
+from board.db import one_statement
 from board.models import ApiToken, User, UserSession
 
 # last_used_at / last_seen_at are noted at most this often: a write per request would cost

@@ -159,3 +159,17 @@ def test_a_taken_username_is_refused_with_the_servers_reason(page, live_server, 
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM users WHERE lower(username) = :u"),
                            {"u": admin.username}) == 1
+
+
+def test_an_admin_who_demotes_themselves_loses_the_people_panel_at_once(page, live_server, make_account, engine):
+    admin = make_account("admin", name="Grace Hopper")
+    make_account("admin", name="Another Admin")  # so Grace is not the last admin
+    BoardPage(page, live_server, admin).open()
+    page.get_by_role("button", name="People").click()
+
+    page.get_by_label(f"Role of {admin.username}").select_option("staff")
+
+    expect(page.locator("#people-dialog")).to_be_hidden()
+    expect(page.get_by_role("button", name="People")).to_be_hidden()
+    expect(page.locator("#identity")).to_contain_text("Grace Hopper (staff)")
+    assert account_row(engine, admin.username) == ("staff", False)

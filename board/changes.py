@@ -1,0 +1,126 @@
+"""Every change to a card, in one mechanism: the version-checked UPDATE with its event, and the transaction runner.
+
+A change is one statement: `UPDATE appointments SET ..., version = version + 1 WHERE id = :id
+AND version = :version AND deleted_at IS NULL RETURNING ...`, with the event of that version
+inserted by the same statement only if the UPDATE matched. Zero rows: one more read tells 404
+from 409. Moves, edits and deletes differ only in what they set and what their event says.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, Row, bindparam, func, insert, literal, select, update
+from sqlalchemy.sql.selectable import CTE
+
+from board.errors import NotFound, VersionConflict
+from board.models import Appointment, AppointmentEvent
+from board.db import one_statement
+
+if TYPE_CHECKING:
+    from board.retry import RetryPolicy
+
+T = TypeVar("T")
+
+CARD_COLUMNS = (
+    Appointment.id,
+    Appointment.title,
+    Appointment.customer,
+    Appointment.scheduled_at,
+    Appointment.notes,
+    Appointment.status,
+    Appointment.version,
+    Appointment.updated_at,
+)
+LIVE = Appointment.deleted_at.is_(None)
+
+# Built once: a statement made per call costs more Python than the round trip it sends.
+READ_CARD = select(*CARD_COLUMNS).where(Appointment.id == bindparam("appointment_id"), LIVE)
+
+
+class Actor(Protocol):
+    """Who makes a change: an account, and the API token it came through (None from the page)."""
+
+    user_id: int
+    token_id: int | None
+
+
+def by_params(by: Actor) -> dict:
+    return {"by_user_id": by.user_id, "by_token_id": by.token_id}
+
+
+def event_by() -> dict[str, ColumnElement]:
+    return {
+        "by_user_id": bindparam("by_user_id", type_=BigInteger),
+        "by_token_id": bindparam("by_token_id", type_=BigInteger),
+    }
+
+
+def versioned_change(
+    kind: str,
+    values: Mapping[str, ColumnElement],
+    event: Callable[[CTE], Mapping[str, ColumnElement]] = lambda changed: {},
+    *,
+    before: tuple[str, ...] = (),
+):
+    """The one statement of a change: the conditional UPDATE and, only if it matched, its event.
+
+    `before` names columns whose values before the UPDATE the event needs (as `old_<name>`).
+    They are read from the statement's snapshot in the `previous` CTE. If another transaction
+    committed a change in between, the version changed too and the UPDATE matches nothing, so
+    whenever a row changes, `previous` saw that very row. (PostgreSQL 14+ has no RETURNING old.*.)
+    """
+    previous = (
+        select(Appointment.id, *(Appointment.__table__.c[name] for name in before))
+        .where(Appointment.id == bindparam("appointment_id"))
+        .cte("previous")
+    )
+    changed = (
+        update(Appointment)
+        .where(Appointment.id == previous.c.id, Appointment.version == bindparam("expected_version"), LIVE)
+        .values(**values, version=Appointment.version + 1, updated_at=func.now())
+        .returning(*CARD_COLUMNS, *(previous.c[name].label(f"old_{name}") for name in before))
+        .cte("changed")
+    )
+    event_values = {
+        "appointment_id": changed.c.id,
+        "version": changed.c.version,
+        "kind": literal(kind),
+        "at": changed.c.updated_at,
+        **event_by(),
+        **event(changed),
+    }
+    written = (
+        insert(AppointmentEvent).from_select(list(event_values), select(*event_values.values())).cte("event")
+    )
+    return select(*(changed.c[column.key] for column in CARD_COLUMNS)).add_cte(written)
+
+
+def read_card(conn: Connection, appointment_id: int) -> Row | None:
+    return conn.execute(READ_CARD, {"appointment_id": appointment_id}).one_or_none()
+
+
+def apply(conn: Connection, statement, appointment_id: int, version: int, by: Actor, **params) -> Row:
+    """Run a versioned change; return the card at its new version, else raise NotFound or VersionConflict."""
+    card = conn.execute(
+        statement, {"appointment_id": appointment_id, "expected_version": version, **by_params(by), **params}
+    ).one_or_none()
+    if card is not None:
+        return card
+    current = read_card(conn, appointment_id)
+    if current is None:
+        raise NotFound()
+    raise VersionConflict(current=current)
+
+
+def run(engine: Engine, retry: "RetryPolicy", work: Callable[[Connection], T], *, single_statement: bool = False) -> T:
+    """Run work(conn) as one transaction under the single transient retry; the use cases' one way in.
+
+    `single_statement` says the change itself is one statement (plus, when it matched nothing,
+    a read), so autocommit may stand in for BEGIN/COMMIT.
+    """
+
+    def transaction() -> T:
+        with one_statement(engine) if single_statement else engine.begin() as conn:
+            return work(conn)
+
+    return retry.run(transaction)

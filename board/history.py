@@ -1,0 +1,67 @@
+"""A card's history: its events, one per version, oldest first, with who made each."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, Row, bindparam, exists, select
+
+from board.db import one_statement
+from board.errors import NotFound
+from board.models import ApiToken, Appointment, AppointmentEvent, User
+
+HISTORY = (
+    select(
+        AppointmentEvent.kind,
+        AppointmentEvent.version,
+        AppointmentEvent.at,
+        AppointmentEvent.from_status,
+        AppointmentEvent.to_status,
+        AppointmentEvent.changes,
+        User.username.label("by_username"),
+        User.name.label("by_name"),
+        ApiToken.label.label("by_token"),
+    )
+    .outerjoin(User, User.id == AppointmentEvent.by_user_id)
+    .outerjoin(ApiToken, ApiToken.id == AppointmentEvent.by_token_id)
+    .where(AppointmentEvent.appointment_id == bindparam("appointment_id"))
+    .order_by(AppointmentEvent.version)
+)
+# Deleted cards included: their history is the audit trail that outlives them.
+CARD_EXISTS = select(exists().where(Appointment.id == bindparam("appointment_id")))
+
+
+def get_history(engine: Engine, appointment_id: int) -> list[Row]:
+    with one_statement(engine) as conn:
+        rows = conn.execute(HISTORY, {"appointment_id": appointment_id}).all()
+        if not rows and not conn.scalar(CARD_EXISTS, {"appointment_id": appointment_id}):
+            raise NotFound()
+    return rows
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _json_value(field: str, value):
+    if field == "scheduled_at" and value is not None:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC).isoformat()
+    return value
+
+
+def event_out(row) -> dict:
+    item = {
+        "kind": row.kind,
+        "version": row.version,
+        "at": _utc_iso(row.at),
+        "by": None
+        if row.by_username is None
+        else {"username": row.by_username, "name": row.by_name, "token": row.by_token},
+    }
+    if row.kind == "moved":
+        # The fields a move item had before events existed, so scripts that read history keep working.
+        item.update(from_status=row.from_status, to_status=row.to_status, moved_at=item["at"])
+    elif row.kind == "edited":
+        item["changes"] = {
+            field: {"from": _json_value(field, change["from"]), "to": _json_value(field, change["to"])}
+            for field, change in (row.changes or {}).items()
+        }
+    return item
