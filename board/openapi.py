@@ -20,7 +20,7 @@ from board import errors, schemas
 from board.accounts import schemas as account_schemas
 from board.accounts.permissions import PUBLIC, WRITE_METHODS, public
 from board.accounts.sessions import COOKIE_NAME
-from board.models import ROLES, STATUSES, TEXT_MAX_LENGTH
+from board.models import EVENT_KINDS, NOTES_MAX_LENGTH, ROLES, STATUSES, TEXT_MAX_LENGTH
 from board.web import CONTENT_SECURITY_POLICY
 
 DOCUMENTED_PREFIXES = ("/api/", "/metrics", "/healthz")
@@ -33,6 +33,7 @@ class Card(Schema):
     title = fields.String(required=True)
     customer = fields.String(required=True)
     scheduled_at = fields.DateTime(required=True)
+    notes = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     version = fields.Integer(required=True)
     updated_at = fields.DateTime(required=True)
@@ -56,12 +57,28 @@ class MovedBy(Schema):
     token = fields.String(required=True, allow_none=True, metadata={"description": "The API token's label; null from the page."})
 
 
-class HistoryItem(Schema):
-    from_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    to_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+class FieldChange(Schema):
+    from_ = fields.Raw(required=True, data_key="from")
+    to = fields.Raw(required=True)
+
+
+class Event(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(EVENT_KINDS))
     version = fields.Integer(required=True)
-    moved_at = fields.DateTime(required=True)
-    by = fields.Nested(MovedBy, required=True, allow_none=True, metadata={"description": "null for moves made before accounts existed."})
+    at = fields.DateTime(required=True)
+    by = fields.Nested(MovedBy, required=True, allow_none=True, metadata={"description": "null for events from before accounts existed."})
+    from_status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "moved only."})
+    to_status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "moved only."})
+    moved_at = fields.DateTime(metadata={"description": "moved only: the same as `at`, for scripts older than events."})
+    changes = fields.Dict(
+        keys=fields.String(), values=fields.Nested(FieldChange), metadata={"description": "edited only: each field that changed."}
+    )
+
+
+class Deleted(Schema):
+    id = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    deleted = fields.Boolean(required=True, validate=validate.Equal(True))
 
 
 class Account(Schema):
@@ -168,8 +185,26 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("api.get_appointment", "GET"): Operation("One card", {200: CARD, 404: NOT_FOUND}),
     ("api.get_history", "GET"): Operation(
-        "The moves of one card, oldest first, with who made each",
-        {200: Answer("The moves.", [HistoryItem]), 404: NOT_FOUND},
+        "The story of one card, one event per version, oldest first, with who made each",
+        {200: Answer("The events; a deleted card keeps its history.", [Event]), 404: NOT_FOUND},
+    ),
+    ("api.edit_appointment", "PATCH"): Operation(
+        "Edit a card's title, customer, time or notes, if it is still at `version`",
+        {
+            200: Answer("The card at its new version.", Card),
+            404: NOT_FOUND,
+            409: Answer("Someone else changed it first: `current` is the card as it is now.", codes=("version_conflict",)),
+        },
+        body=schemas.edit_in,
+    ),
+    ("api.delete_appointment", "DELETE"): Operation(
+        "Delete a card, if it is still at `version`: it leaves the board, its history stays",
+        {
+            200: Answer("The card is deleted at this version.", Deleted),
+            404: NOT_FOUND,
+            409: Answer("Someone else changed it first: `current` is the card as it is now.", codes=("version_conflict",)),
+        },
+        query=schemas.version_query,
     ),
     ("api.move_appointment", "POST"): Operation(
         "Move one card, if it is still at `version`",
@@ -420,9 +455,11 @@ def _operation(operation: Operation, rule, method: str, role: str | None) -> dic
 
 
 def _text_lengths(self, field, **kwargs) -> dict:
-    """What the Text field checks in code, said in the document: 1 to 200 characters."""
+    """What the Text and Notes fields check in code, said in the document."""
     if isinstance(field, schemas.Text):
         return {"minLength": 1, "maxLength": TEXT_MAX_LENGTH}
+    if isinstance(field, schemas.Notes):
+        return {"maxLength": NOTES_MAX_LENGTH}
     return {}
 
 
@@ -444,7 +481,7 @@ def build_document(app: Flask) -> dict:
     plugin.converter.add_attribute_function(_text_lengths)
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
-    for schema in (Card, Board, HistoryItem, Account, UserOut, Token, NewToken, SignedOut, Health):
+    for schema in (Card, Board, Event, Deleted, Account, UserOut, Token, NewToken, SignedOut, Health):
         spec.components.schema(_schema_name(schema), schema=schema)
     spec.components.schema("Error", schema=Error)
 
