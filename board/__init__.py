@@ -28,7 +28,7 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the board app; test_config overrides the environment."""
-    from board import api, config, errors
+    from board import api, config, errors, idempotency
     from board.accounts import permissions
 
     app = Flask(__name__, instance_relative_config=True)
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     permissions.init_app(app)
+    idempotency.init_app(app)
     errors.register_errorhandlers(app)
     register_commands(app)
     return app

@@ -14,7 +14,8 @@ from sqlalchemy.sql.selectable import CTE
 
 from board.errors import NotFound, VersionConflict
 from board.models import Appointment, AppointmentEvent
-from board.db import one_statement
+from board.db import one_statement, request_transaction
+from board.db import transaction as db_transaction
 
 if TYPE_CHECKING:
     from board.retry import RetryPolicy
@@ -120,7 +121,10 @@ def run(engine: Engine, retry: "RetryPolicy", work: Callable[[Connection], T], *
     """
 
     def transaction() -> T:
-        with one_statement(engine) if single_statement else engine.begin() as conn:
+        if single_statement and request_transaction() is None:
+            with one_statement(engine) as conn:
+                return work(conn)
+        with db_transaction(engine) as conn:
             return work(conn)
 
     return retry.run(transaction)

@@ -8,7 +8,10 @@ import tempfile
 import threading
 from pathlib import Path
 
-from flask import Flask, current_app
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.engine import URL
 
@@ -140,3 +143,28 @@ def one_statement(engine: Engine) -> Connection:
     COMMIT (or ROLLBACK) round trips around it are saved: half of a read-then-move cycle's.
     """
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def request_transaction() -> Connection | None:
+    """The connection of the transaction this request already holds open, if any.
+
+    An Idempotency-Key's write opens it (board.idempotency) so that the change and its stored
+    answer commit together; use cases then run inside it instead of beginning their own.
+    """
+    return g.get("board_transaction") if has_request_context() else None
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """A use case's transaction: its own, or a savepoint in the request's (see request_transaction).
+
+    The savepoint lets a use case that fails (a conflict, a taken username) leave the request's
+    transaction usable, so the answer that changed nothing can still be stored and committed.
+    """
+    conn = request_transaction()
+    if conn is None:
+        with engine.begin() as conn:
+            yield conn
+    else:
+        with conn.begin_nested():
+            yield conn
