@@ -7,7 +7,7 @@ shapes below; Schemathesis (tests/test_fuzz.py) holds the code to them.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import flask_swagger_ui
@@ -16,11 +16,11 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
 from marshmallow import Schema, fields, validate
 
-from board import errors, schemas
+from board import errors, idempotency, schemas
 from board.accounts import schemas as account_schemas
 from board.accounts.permissions import PUBLIC, WRITE_METHODS, public
 from board.accounts.sessions import COOKIE_NAME
-from board.models import EVENT_KINDS, NOTES_MAX_LENGTH, ROLES, STATUSES, TEXT_MAX_LENGTH
+from board.models import EVENT_KINDS, IDEMPOTENCY_KEY_MAX_LENGTH, NOTES_MAX_LENGTH, ROLES, STATUSES, TEXT_MAX_LENGTH
 from board.web import CONTENT_SECURITY_POLICY
 
 DOCUMENTED_PREFIXES = ("/api/", "/metrics", "/healthz")
@@ -302,6 +302,31 @@ HEADERS = {
     "Location": {"description": "The new card's address.", "schema": {"type": "string"}},
     "Set-Cookie": {"description": f"{COOKIE_NAME}: HttpOnly, SameSite=Lax.", "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    "Idempotent-Replayed": {
+        "description": "true when this is the stored answer of an earlier request with the same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": idempotency.HEADER,
+    "required": False,
+    "description": (
+        "1 to 255 printable ASCII characters, fresh for each intended change. Resend the same request "
+        "with the same key after a timeout or a dropped connection: it is applied once, and a repeat "
+        "within 24 hours answers what the first got."
+    ),
+    "schema": {"type": "string", "pattern": f"^[\\x20-\\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"},
+}
+IDEMPOTENCY_ANSWERS = {
+    400: Answer("The Idempotency-Key is not 1 to 255 printable ASCII characters.", codes=("bad_request",)),
+    409: Answer(
+        "The first request with this Idempotency-Key is still running: resend after Retry-After.",
+        codes=("idempotency_in_progress",),
+        headers=("Retry-After",),
+    ),
+    422: Answer("This Idempotency-Key was used for another request.", codes=("idempotency_key_reused",)),
 }
 
 BODY_ERRORS = {
@@ -410,7 +435,19 @@ def _response(status: int, answer: Answer) -> dict:
     return response
 
 
-def _operation(operation: Operation, rule, method: str, role: str | None) -> dict:
+def _merged(first: Answer, second: Answer) -> Answer:
+    """Two meanings of one status: both descriptions, codes and headers."""
+    return Answer(
+        f"{first.description} Or: {second.description}",
+        first.data,
+        first.codes + tuple(code for code in second.codes if code not in first.codes),
+        first.headers + tuple(header for header in second.headers if header not in first.headers),
+        first.media_type,
+        first.enveloped,
+    )
+
+
+def _operation(operation: Operation, rule, method: str, role: str | None, keyed: bool) -> dict:
     answers = dict(operation.answers)
     if operation.body is not None:
         answers = {**BODY_ERRORS, **answers}
@@ -428,6 +465,13 @@ def _operation(operation: Operation, rule, method: str, role: str | None) -> dic
         )
     if operation.touches_database or protected:
         answers.setdefault(503, UNAVAILABLE)
+    if keyed:
+        for status, answer in IDEMPOTENCY_ANSWERS.items():
+            answers[status] = _merged(answers[status], answer) if status in answers else answer
+        answers = {
+            status: replace(answer, headers=(*answer.headers, "Idempotent-Replayed")) if status < 500 else answer
+            for status, answer in answers.items()
+        }
 
     described = operation.description
     if protected:
@@ -442,6 +486,8 @@ def _operation(operation: Operation, rule, method: str, role: str | None) -> dic
     if described:
         spec_operation["description"] = described
     parameters = path_parameters(rule)
+    if keyed:
+        parameters.append(IDEMPOTENCY_KEY)
     if operation.query is not None:
         parameters.append({"in": "query", "schema": operation.query})
     if parameters:
@@ -485,6 +531,7 @@ def build_document(app: Flask) -> dict:
         spec.components.schema(_schema_name(schema), schema=schema)
     spec.components.schema("Error", schema=Error)
 
+    keyed = set(idempotency.keyed_endpoints(app))
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -492,7 +539,9 @@ def build_document(app: Flask) -> dict:
             if operation is None:
                 continue
             role = getattr(app.view_functions[rule.endpoint], "required_role", None)
-            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(operation, rule, method, role)
+            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
+                operation, rule, method, role, rule.endpoint in keyed and method in WRITE_METHODS
+            )
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()

@@ -79,7 +79,7 @@ def test_error_answers_name_their_codes_in_the_envelope(document):
     codes = document["components"]["schemas"]["Error"]["properties"]["code"]["enum"]
 
     assert schema["properties"]["ok"] == {"const": False}
-    assert schema["properties"]["error"]["allOf"][1] == {"properties": {"code": {"enum": ["version_conflict"]}}}
+    assert schema["properties"]["error"]["allOf"][1] == {"properties": {"code": {"enum": ["version_conflict", "idempotency_in_progress"]}}}
     assert {"version_conflict", "validation_error", "unauthenticated", "transient_conflict"} <= set(codes)
 
 
@@ -93,3 +93,20 @@ def test_docs_page_loads_swagger_ui_from_its_package_under_the_strict_csp(anonym
     assert 'data-url="/api/openapi.json"' in html
     assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert script.status_code == 200 and b"SwaggerUIBundle" in code
+
+
+def test_every_write_that_takes_an_idempotency_key_documents_it_and_its_answers(app, document):
+    keyed = {
+        (path, method)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    writes = {(path, method) for path, method in documented_routes(app) if method in ("post", "patch", "delete")}
+    secret_answers = {("/api/session", "post"), ("/api/tokens", "post"), ("/api/me/password", "post")}
+    move = document["paths"]["/api/appointments/{appointment_id}/move"]["post"]["responses"]
+
+    assert keyed == writes - secret_answers
+    assert "idempotency_in_progress" in move["409"]["description"] and "Retry-After" in move["409"]["headers"]
+    assert "idempotency_key_reused" in move["422"]["description"]
+    assert "Idempotent-Replayed" in move["200"]["headers"]
