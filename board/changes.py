@@ -14,8 +14,7 @@ from sqlalchemy.sql.selectable import CTE
 
 from board.errors import NotFound, VersionConflict
 from board.models import Appointment, AppointmentEvent
-from board.db import one_statement, request_transaction
-from board.db import transaction as db_transaction
+from board.db import one_statement, request_transaction, transaction
 
 if TYPE_CHECKING:
     from board.retry import RetryPolicy
@@ -120,11 +119,11 @@ def run(engine: Engine, retry: "RetryPolicy", work: Callable[[Connection], T], *
     a read), so autocommit may stand in for BEGIN/COMMIT.
     """
 
-    def transaction() -> T:
+    def attempt() -> T:
         if single_statement and request_transaction() is None:
             with one_statement(engine) as conn:
                 return work(conn)
-        with db_transaction(engine) as conn:
+        with transaction(engine) as conn:
             return work(conn)
 
-    return retry.run(transaction)
+    return retry.run(attempt)

@@ -6,10 +6,9 @@ import signal
 import sys
 import tempfile
 import threading
-from pathlib import Path
-
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
@@ -152,6 +151,16 @@ def request_transaction() -> Connection | None:
     answer commit together; use cases then run inside it instead of beginning their own.
     """
     return g.get("board_transaction") if has_request_context() else None
+
+
+@contextmanager
+def use_cases_join(conn: Connection) -> Iterator[None]:
+    """Make the use cases this request runs join `conn`'s transaction (see request_transaction)."""
+    g.board_transaction = conn
+    try:
+        yield
+    finally:
+        g.pop("board_transaction", None)
 
 
 @contextmanager

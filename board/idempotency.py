@@ -13,14 +13,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from sqlalchemy import bindparam, delete, func, literal_column, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from board.accounts.permissions import WRITE_METHODS, current_identity
-from board.db import get_engine
+from board.db import get_engine, use_cases_join
 from board.errors import (
     BadRequest,
     BoardError,
@@ -147,11 +147,8 @@ def run_once(view: Callable, key: str, args, kwargs) -> Response:
                 if stored.fingerprint != fingerprint:
                     raise IdempotencyKeyReused()
                 return replay(stored.status, stored.body, stored.headers)
-            g.board_transaction = conn
-            try:
+            with use_cases_join(conn):
                 response = answer_of(view, args, kwargs)
-            finally:
-                g.pop("board_transaction", None)
             if response.status_code >= 500:
                 raise _Unstored(response)
             headers = {name: response.headers[name] for name in STORED_HEADERS if name in response.headers}
@@ -188,7 +185,9 @@ def refuses_key(view: Callable) -> Callable:
     @wraps(view)
     def refusing(*args, **kwargs):
         if request.headers.get(HEADER) is not None:
-            raise BadRequest(f"This write does not take an {HEADER}: its answer carries a secret, which is never stored.")
+            raise BadRequest(
+                f"This write does not take an {HEADER}: its answer carries a secret, which is never stored."
+            )
         return view(*args, **kwargs)
 
     return refusing
@@ -200,7 +199,9 @@ def keyed_endpoints(app: Flask) -> list[str]:
         {
             rule.endpoint
             for rule in app.url_map.iter_rules()
-            if rule.rule.startswith("/api/") and rule.methods & WRITE_METHODS and rule.endpoint not in ANSWERS_WITH_SECRETS
+            if rule.rule.startswith("/api/")
+            and rule.methods & WRITE_METHODS
+            and rule.endpoint not in ANSWERS_WITH_SECRETS
         }
     )
 

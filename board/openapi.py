@@ -54,7 +54,9 @@ class Board(Schema):
 class MovedBy(Schema):
     username = fields.String(required=True)
     name = fields.String(required=True)
-    token = fields.String(required=True, allow_none=True, metadata={"description": "The API token's label; null from the page."})
+    token = fields.String(
+        required=True, allow_none=True, metadata={"description": "The API token's label; null from the page."}
+    )
 
 
 class FieldChange(Schema):
@@ -66,12 +68,19 @@ class Event(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(EVENT_KINDS))
     version = fields.Integer(required=True)
     at = fields.DateTime(required=True)
-    by = fields.Nested(MovedBy, required=True, allow_none=True, metadata={"description": "null for events from before accounts existed."})
+    by = fields.Nested(
+        MovedBy,
+        required=True,
+        allow_none=True,
+        metadata={"description": "null for events from before accounts existed."},
+    )
     from_status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "moved only."})
     to_status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "moved only."})
     moved_at = fields.DateTime(metadata={"description": "moved only: the same as `at`, for scripts older than events."})
     changes = fields.Dict(
-        keys=fields.String(), values=fields.Nested(FieldChange), metadata={"description": "edited only: each field that changed."}
+        keys=fields.String(),
+        values=fields.Nested(FieldChange),
+        metadata={"description": "edited only: each field that changed."},
     )
 
 
@@ -193,7 +202,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: Answer("The card at its new version.", Card),
             404: NOT_FOUND,
-            409: Answer("Someone else changed it first: `current` is the card as it is now.", codes=("version_conflict",)),
+            409: Answer(
+                "Someone else changed it first: `current` is the card as it is now.", codes=("version_conflict",)
+            ),
         },
         body=schemas.edit_in,
     ),
@@ -202,7 +213,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: Answer("The card is deleted at this version.", Deleted),
             404: NOT_FOUND,
-            409: Answer("Someone else changed it first: `current` is the card as it is now.", codes=("version_conflict",)),
+            409: Answer(
+                "Someone else changed it first: `current` is the card as it is now.", codes=("version_conflict",)
+            ),
         },
         query=schemas.version_query,
     ),
@@ -211,7 +224,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: Answer("The card at its new version.", Card),
             404: NOT_FOUND,
-            409: Answer("Someone else moved it first: `current` is the card as it is now.", codes=("version_conflict",)),
+            409: Answer(
+                "Someone else moved it first: `current` is the card as it is now.", codes=("version_conflict",)
+            ),
         },
         body=schemas.move_in,
     ),
@@ -237,7 +252,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: Answer("The account; the session cookie is set.", Account, headers=("Set-Cookie",)),
             401: Answer("Wrong username or password.", codes=("unauthenticated",)),
-            429: Answer("Too many failed sign-ins for this username.", codes=("too_many_attempts",), headers=("Retry-After",)),
+            429: Answer(
+                "Too many failed sign-ins for this username.", codes=("too_many_attempts",), headers=("Retry-After",)
+            ),
         },
         body=account_schemas.sign_in_in,
         tag="accounts",
@@ -292,7 +309,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "This document", {200: Answer("The OpenAPI document.", enveloped=False)}, tag="service", touches_database=False
     ),
     ("openapi.docs", "GET"): Operation(
-        "This document, for people", {200: Answer("A page.", media_type="text/html")}, tag="service", touches_database=False
+        "This document, for people",
+        {200: Answer("A page.", media_type="text/html")},
+        tag="service",
+        touches_database=False,
     ),
 }
 
@@ -301,7 +321,10 @@ HEADERS = {
     "Cache-Control": {"description": "no-cache: revalidate every time.", "schema": {"type": "string"}},
     "Location": {"description": "The new card's address.", "schema": {"type": "string"}},
     "Set-Cookie": {"description": f"{COOKIE_NAME}: HttpOnly, SameSite=Lax.", "schema": {"type": "string"}},
-    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
     "Idempotent-Replayed": {
         "description": "true when this is the stored answer of an earlier request with the same Idempotency-Key.",
         "schema": {"type": "string", "enum": ["true"]},
@@ -452,7 +475,9 @@ def _operation(operation: Operation, rule, method: str, role: str | None, keyed:
     if operation.body is not None:
         answers = {**BODY_ERRORS, **answers}
     if operation.query is not None:
-        answers.setdefault(422, Answer("Some query parameters are invalid: see `details`.", codes=("validation_error",)))
+        answers.setdefault(
+            422, Answer("Some query parameters are invalid: see `details`.", codes=("validation_error",))
+        )
     if rule.arguments:
         answers.setdefault(404, Answer("Nothing at this address.", codes=("not_found",)))
     protected = rule.rule.startswith(("/api/", "/metrics")) and role != PUBLIC
@@ -461,7 +486,9 @@ def _operation(operation: Operation, rule, method: str, role: str | None, keyed:
     if (protected and role != ROLES[0]) or (method in WRITE_METHODS and rule.rule.startswith("/api/")):
         answers.setdefault(
             403,
-            Answer("The role does not allow this, or a cookie-signed write came from another Origin.", codes=("forbidden",)),
+            Answer(
+                "The role does not allow this, or a cookie-signed write came from another Origin.", codes=("forbidden",)
+            ),
         )
     if operation.touches_database or protected:
         answers.setdefault(503, UNAVAILABLE)

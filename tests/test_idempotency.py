@@ -78,8 +78,10 @@ def test_same_key_twice_on_account_writes_changes_once(app, client_for, engine):
     user = {"username": "bob", "name": "Bob", "role": "viewer", "password": "long enough password"}
 
     created = [send(as_admin, "POST", "/api/users", user, key="u") for _ in range(2)]
-    renamed = [send(as_admin, "PATCH", f"/api/users/{created[0].get_json()['data']['id']}", {"name": "Rob"}, key="p")
-               for _ in range(2)]
+    renamed = [
+        send(as_admin, "PATCH", f"/api/users/{created[0].get_json()['data']['id']}", {"name": "Rob"}, key="p")
+        for _ in range(2)
+    ]
 
     assert [r.status_code for r in created] == [201, 201] and created[1].get_data() == created[0].get_data()
     assert [r.status_code for r in renamed] == [200, 200] and renamed[1].get_data() == renamed[0].get_data()
@@ -253,8 +255,14 @@ def test_an_expired_key_runs_again_as_new(client, engine, staff):
 
 def raw_request(base_url: str, method: str, path: str, body: bytes, headers: dict) -> bytes:
     host = urlsplit(base_url)
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host.netloc}", "Content-Type: application/json",
-             f"Content-Length: {len(body)}", "Connection: close", *(f"{k}: {v}" for k, v in headers.items())]
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {host.netloc}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -299,7 +307,9 @@ def test_sixteen_threads_sending_the_same_key_at_once_make_exactly_one_change(li
         start.wait()
         answers.append(
             http_json(
-                "POST", f"{live_server}/api/appointments/{card_id}/move", {"status": "READY", "version": 1},
+                "POST",
+                f"{live_server}/api/appointments/{card_id}/move",
+                {"status": "READY", "version": 1},
                 headers=headers,
             )
         )
@@ -322,3 +332,30 @@ def test_sixteen_threads_sending_the_same_key_at_once_make_exactly_one_change(li
     assert all(answer == ran[0] for answer in replayed)
     assert all(answer["error"]["code"] == "idempotency_in_progress" for answer in busy)
     assert events_of(engine, card_id) == [(1, "created"), (2, "moved")]
+
+
+def test_when_the_answer_cannot_be_stored_the_change_is_rolled_back_with_it(client, engine):
+    card = AppointmentFactory()
+    before = table_rows(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE FUNCTION refuse_answer() RETURNS trigger LANGUAGE plpgsql AS $$"
+                " BEGIN RAISE EXCEPTION 'cannot store the answer'; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER refuse_answer BEFORE UPDATE ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION refuse_answer()"
+            )
+        )
+    try:
+        response = send(client, "POST", f"/api/appointments/{card.id}/move", {"status": "READY", "version": 1})
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER refuse_answer ON idempotency_keys"))
+            conn.execute(text("DROP FUNCTION refuse_answer()"))
+
+    assert response.status_code == 500
+    assert table_rows(engine) == before, "the move did not commit without its answer"
+    assert count(engine, "SELECT count(*) FROM idempotency_keys") == 0

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, update
 
-from board.db import transaction
 from board.accounts import throttle
 from board.accounts.passwords import hash_password, needs_rehash, verify_password
 from board.accounts.secrets import new_secret, secret_hash
 from board.accounts.users import find_user
+from board.db import transaction
 from board.errors import Unauthenticated
 from board.models import User, UserSession
 

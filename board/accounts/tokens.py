@@ -4,9 +4,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine, Row, func, insert, select, update
 
-from board.db import transaction
 from board.accounts.roles import at_least
 from board.accounts.secrets import TOKEN_PREFIX, new_secret, secret_hash
+from board.db import transaction
 from board.errors import NotFound, ValidationFailed
 from board.models import ApiToken, User
 

@@ -3,8 +3,8 @@
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from board.db import transaction
 from board.accounts.passwords import hash_password
+from board.db import transaction
 from board.errors import LastAdmin, NotFound, UsernameTaken
 from board.models import User, UserSession
 
