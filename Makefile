@@ -1,8 +1,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Where `make run` listens: BOARD_BIND from the environment wins; else HOST and PORT build it
+# (make run PORT=8127, make run HOST=0.0.0.0).
 HOST ?= 127.0.0.1
 PORT ?= 8000
+BOARD_BIND ?= $(HOST):$(PORT)
 
 .PHONY: run test install bench clean demo
 
@@ -17,15 +20,16 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/alembic upgrade head
 	$(BIN)/flask --app wsgi seed-demo
-	BOARD_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c python:board.gunicorn_conf wsgi:app
+	BOARD_BIND=$(BOARD_BIND) $(BIN)/python -m board.serving
 
 # Demo cards for today even on DATABASE_URL's database (make run adds them to the embedded one only).
 demo: install
 	$(BIN)/alembic upgrade head
 	$(BIN)/flask --app wsgi seed-demo --force
 
+# The files one by one: Node 22 and later read a bare directory as a pattern that matches nothing.
 test: install
-	node --test tests/js/
+	node --test tests/js/*.test.mjs
 	$(BIN)/pytest
 
 $(VENV)/.bench-installed: $(VENV)/.installed

@@ -10,20 +10,23 @@ Environment variables:
                               Longest run of one SQL statement before answering 503 (default 5000).
     BOARD_DB_CONNECT_TIMEOUT_S
                               Longest wait to open a database connection (default 2, libpq's minimum).
-    BOARD_DB_POOL_SIZE        Connections per process; gunicorn_conf sets it to the threads per worker (default 5).
-    PROMETHEUS_MULTIPROC_DIR  Set by board.gunicorn_conf: /metrics then adds up all workers' values.
+    BOARD_DB_POOL_SIZE        Connections per process; board.serving sets it to the threads per worker (default 5).
+    BOARD_DB_POOLER           Unset for a direct connection; "transaction" behind PgBouncer in transaction pooling mode.
+    BOARD_ALLOWED_HOSTS       Comma-separated Host names the service answers (Flask's TRUSTED_HOSTS; a leading
+                              dot allows subdomains); any other Host gets 400. Unset: every Host.
+    PROMETHEUS_MULTIPROC_DIR  Set by board.serving: /metrics then adds up all workers' values.
     BOARD_PUBLIC_URL          The address people open the board at (https://board.example); cookie-signed
                               writes must come from it. Unset: the request's own scheme and host.
     BOARD_SECURE_COOKIES      1 on HTTPS: the session cookie is then sent over HTTPS only.
     BOARD_WORKERS, BOARD_THREADS, BOARD_BIND
-                              gunicorn's workers, threads per worker and address (board/gunicorn_conf.py).
+                              Granian's worker processes, app threads per worker and address (board/serving.py).
 """
 
 from flask import Flask
 
 # The submodules are imported inside the functions, as in Flask's tutorial: importing the package
-# alone (as gunicorn does to read board.gunicorn_conf) must not import prometheus-client before
-# the master has set PROMETHEUS_MULTIPROC_DIR.
+# alone (as python -m board.serving does) must not import prometheus-client before the main
+# process has set PROMETHEUS_MULTIPROC_DIR.
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -41,14 +44,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     idempotency.init_app(app)
     errors.register_errorhandlers(app)
     register_commands(app)
+    register_middleware(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    from board import db, logs, retry
+    from board import db, headers, logs, retry
     from board.accounts import passwords
 
     logs.init_app(app)
+    headers.init_app(app)
     db.init_app(app)
     passwords.use_profile(app.config["BOARD_PASSWORD_PROFILE"])
     retry.init_app(app)
@@ -63,6 +68,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(web.bp)
     metrics.init_app(app)
+
+
+def register_middleware(app: Flask) -> None:
+    from board.request_body import CountedBody
+
+    app.wsgi_app = CountedBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
 
 
 def register_commands(app: Flask) -> None:

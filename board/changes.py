@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, Row, bindparam, func, insert, literal, select, update
 from sqlalchemy.sql.selectable import CTE
 
-from board.errors import NotFound, VersionConflict
-from board.models import Appointment, AppointmentEvent
+from board.errors import NotFound, VersionConflict, VersionExhausted
+from board.models import VERSION_MAX, Appointment, AppointmentEvent
 from board.db import one_statement, request_transaction, transaction
 
 if TYPE_CHECKING:
@@ -76,7 +76,13 @@ def versioned_change(
     )
     changed = (
         update(Appointment)
-        .where(Appointment.id == previous.c.id, Appointment.version == bindparam("expected_version"), LIVE)
+        .where(
+            Appointment.id == previous.c.id,
+            Appointment.version == bindparam("expected_version"),
+            LIVE,
+            # version + 1 would overflow bigint: the statement would fail instead of matching nothing.
+            Appointment.version < VERSION_MAX,
+        )
         .values(**values, version=Appointment.version + 1, updated_at=func.now())
         .returning(*CARD_COLUMNS, *(previous.c[name].label(f"old_{name}") for name in before))
         .cte("changed")
@@ -109,6 +115,8 @@ def apply(conn: Connection, statement, appointment_id: int, version: int, by: Ac
     current = read_card(conn, appointment_id)
     if current is None:
         raise NotFound()
+    if current.version >= VERSION_MAX:
+        raise VersionExhausted(current=current)
     raise VersionConflict(current=current)
 
 

@@ -3,6 +3,9 @@
 import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# BOARD_DB_POOLER's values besides unset: what sits between board and PostgreSQL.
+POOLERS = ("transaction",)
+
 DEFAULTS = {
     "DATABASE_URL": None,
     "BOARD_TIMEZONE": "UTC",
@@ -12,14 +15,18 @@ DEFAULTS = {
     "BOARD_DB_STATEMENT_TIMEOUT_MS": 5000,
     # libpq rounds anything below 2 up to 2 seconds.
     "BOARD_DB_CONNECT_TIMEOUT_S": 2,
-    # One connection per request thread; gunicorn_conf sets it to the worker's threads.
+    # One connection per request thread; board.serving sets it to the worker's threads.
     "BOARD_DB_POOL_SIZE": 5,
+    # What sits between board and PostgreSQL: unset for a direct connection, "transaction" for
+    # PgBouncer (made for its transaction pooling mode; right in session pooling mode too).
+    "BOARD_DB_POOLER": None,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BOARD_PUBLIC_URL": None,
     "BOARD_SECURE_COOKIES": False,
     # An argon2-cffi profile name. Not read from the environment: only the tests pick another
     # (CHEAPEST, since they hash many passwords), so no deployment can weaken it by accident.
     "BOARD_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
+    "BOARD_ALLOWED_HOSTS": None,
 }
 _NOT_FROM_ENVIRONMENT = ("MAX_CONTENT_LENGTH", "BOARD_PASSWORD_PROFILE")
 
@@ -60,6 +67,11 @@ def _validated(settings: dict) -> dict:
     settings["BOARD_SECURE_COOKIES"] = str(settings["BOARD_SECURE_COOKIES"]).lower() in ("1", "true", "yes")
     if settings["BOARD_PASSWORD_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"):
         raise ConfigError(f"BOARD_PASSWORD_PROFILE is not an argon2-cffi profile: {settings['BOARD_PASSWORD_PROFILE']!r}.")
+    if settings["BOARD_DB_POOLER"] not in (None, *POOLERS):
+        raise ConfigError(
+            f"BOARD_DB_POOLER must be unset or 'transaction' (PgBouncer in transaction pooling mode), "
+            f"got {settings['BOARD_DB_POOLER']!r}."
+        )
     zone_name = settings["BOARD_TIMEZONE"] or "UTC"
     try:
         settings["BOARD_ZONEINFO"] = ZoneInfo(zone_name)
@@ -68,4 +80,13 @@ def _validated(settings: dict) -> dict:
             f"BOARD_TIMEZONE must be an IANA time zone name such as Europe/Berlin, got {zone_name!r}."
         ) from None
     settings["BOARD_TIMEZONE"] = zone_name
+    settings["TRUSTED_HOSTS"] = _host_list(settings["BOARD_ALLOWED_HOSTS"])
     return settings
+
+
+def _host_list(allowed: str | list | None) -> list[str] | None:
+    """BOARD_ALLOWED_HOSTS as Flask's TRUSTED_HOSTS: None (every Host) when unset or empty."""
+    if isinstance(allowed, str):
+        allowed = [host.strip() for host in allowed.split(",")]
+    hosts = [host for host in allowed or () if host]
+    return hosts or None

@@ -10,13 +10,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from board.config import POOLERS, ConfigError
+from board.errors import DatabaseMisconfigured, DatabaseUnavailable, board_error_for, sqlstate_of
 
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "board"
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+# An execution option on engines made for a transaction-pooling PgBouncer (see make_engine).
+POOLED = "board_pooled"
 
 
 def resolve_url(database_url: str | None, instance_path: str | os.PathLike) -> URL:
@@ -98,21 +108,117 @@ def make_engine(
     lock_timeout_ms: int = 2000,
     statement_timeout_ms: int = 5000,
     connect_timeout_s: int = 2,
+    pooler: str | None = None,
 ) -> Engine:
-    """An engine whose every connection gives up on a lock or a statement after the given time.
+    """An engine whose every statement gives up on a lock or a statement after the given time.
 
-    The timeouts travel in the startup packet (libpq `options`), so they cost no round trip.
+    Directly (pooler None) the timeouts travel in the startup packet (libpq `options`), so they
+    cost no round trip. Behind a transaction-pooling PgBouncer (pooler "transaction") a client
+    connection is lent a server connection one transaction at a time: PgBouncer refuses
+    `options`, a session SET would stay behind on whichever server connection ran it, and a
+    statement prepared on one server connection is missing on the next. So there the timeouts
+    are SET LOCAL at the start of every transaction, every use case runs in a transaction
+    (one_statement), and psycopg prepares nothing.
+
     pool_pre_ping replaces a connection that died with the server; with connect_timeout an
     unreachable server fails the request in seconds instead of hanging it.
     """
-    options = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
-    return create_engine(
+    if pooler not in (None, *POOLERS):
+        raise ValueError(f"unknown pooler {pooler!r}")
+    connect_args = {"connect_timeout": connect_timeout_s}
+    if pooler is None:
+        connect_args["options"] = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
+    else:
+        connect_args["prepare_threshold"] = None
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=connect_timeout_s + 1,
-        connect_args={"connect_timeout": connect_timeout_s, "options": options},
+        connect_args=connect_args,
+        execution_options={POOLED: pooler is not None},
+    )
+    if pooler is not None:
+        _set_timeouts_in_each_transaction(engine, lock_timeout_ms, statement_timeout_ms)
+    return engine
+
+
+# set_config(..., true) is SET LOCAL as one parametrised statement: it lasts until the transaction ends.
+SET_LOCAL_TIMEOUTS = text(
+    "SELECT set_config('lock_timeout', :lock_timeout, true), set_config('statement_timeout', :statement_timeout, true)"
+)
+
+
+def _set_timeouts_in_each_transaction(engine: Engine, lock_timeout_ms: int, statement_timeout_ms: int) -> None:
+    timeouts = {"lock_timeout": str(lock_timeout_ms), "statement_timeout": str(statement_timeout_ms)}
+
+    @event.listens_for(engine, "begin")
+    def set_local_timeouts(conn: Connection) -> None:
+        conn.execute(SET_LOCAL_TIMEOUTS, timeouts)
+
+
+def one_statement(engine: Engine):
+    """A connection for a use case that is a single statement; use it as `with one_statement(e) as conn`.
+
+    Directly, it is in autocommit: PostgreSQL runs the statement atomically all the same, and
+    the BEGIN and COMMIT (or ROLLBACK) round trips around it are saved: half of a
+    read-then-move cycle's. Behind a transaction pooler it is a transaction like any other,
+    since only a transaction carries the SET LOCAL timeouts (make_engine).
+    """
+    if engine.get_execution_options()[POOLED]:
+        return engine.begin()
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+# What to do about each refusal at connect, by the SQLSTATE board.errors recovers for it.
+MISCONFIGURATION_HINTS = {
+    "28P01": "check the password in DATABASE_URL",
+    "28000": "check the user name in DATABASE_URL and that the server lets it in (pg_hba.conf)",
+    "3D000": "check the database name in DATABASE_URL, or create that database",
+    "08P01": "behind PgBouncer, set BOARD_DB_POOLER=transaction",
+}
+
+
+def check_database(engine: Engine) -> None:
+    """Refuse to serve a database board cannot use: raise ConfigError, one line saying what to fix.
+
+    Misconfigured (wrong password, no such role or database, a refused startup parameter), or
+    with a schema other than the migrations' head. A database that is not answering is no
+    reason to refuse: the service answers 503 until it is back, and recovers by itself.
+    """
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            found = set(MigrationContext.configure(conn).get_current_heads())
+    except DBAPIError as error:
+        problem = board_error_for(error)
+        if isinstance(problem, DatabaseMisconfigured):
+            sqlstate = sqlstate_of(error)
+            reason = str(error.orig).rsplit("FATAL:", 1)[-1].strip()
+            hint = MISCONFIGURATION_HINTS.get(sqlstate, "check DATABASE_URL")
+            raise ConfigError(
+                f"The database at {where} refused board: {reason} (SQLSTATE {sqlstate}); {hint}."
+            ) from None
+        if isinstance(problem, DatabaseUnavailable):
+            log.warning("the database at %s is not answering at start; answering 503 until it does", where)
+            return
+        raise
+    script = ScriptDirectory.from_config(Config(toml_file=PYPROJECT))
+    heads = set(script.get_heads())
+    if found == heads:
+        return
+    known = {revision.revision for revision in script.walk_revisions()}
+    found_text = ", ".join(sorted(found)) or "none (an empty database)"
+    if found - known:
+        raise ConfigError(
+            f"The database at {where} is at schema revision {found_text}, which this code does not know:"
+            f" a newer release migrated it. Run the release that matches it, or migrate it down with that"
+            f" release's alembic."
+        )
+    raise ConfigError(
+        f"The database at {where} is at schema revision {found_text}, not at this code's head"
+        f" {', '.join(sorted(heads))}: run `alembic upgrade head`."
     )
 
 
@@ -128,20 +234,12 @@ def init_app(app: Flask) -> None:
         lock_timeout_ms=app.config["BOARD_DB_LOCK_TIMEOUT_MS"],
         statement_timeout_ms=app.config["BOARD_DB_STATEMENT_TIMEOUT_MS"],
         connect_timeout_s=app.config["BOARD_DB_CONNECT_TIMEOUT_S"],
+        pooler=app.config["BOARD_DB_POOLER"],
     )
 
 
 def get_engine() -> Engine:
     return current_app.extensions["board.engine"]
-
-
-def one_statement(engine: Engine) -> Connection:
-    """A connection for a use case that is a single statement, which is then its own transaction.
-
-    In autocommit, PostgreSQL runs the statement atomically all the same, and the BEGIN and
-    COMMIT (or ROLLBACK) round trips around it are saved: half of a read-then-move cycle's.
-    """
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def request_transaction() -> Connection | None:

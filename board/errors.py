@@ -1,11 +1,12 @@
 """Domain errors, and the one place that turns any error into the JSON envelope."""
 
 import logging
+import re
 
 import psycopg
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from board.schemas import card_out
 
@@ -121,6 +122,14 @@ class LastAdmin(BoardError):
     status = 409
     code = "last_admin"
     message = "This would leave the board without an active admin; make someone else admin first."
+class VersionExhausted(VersionConflict):
+    """The card's version is at the top of its range, so no move can give it a next one."""
+
+    code = "version_exhausted"
+    message = (
+        "This appointment has been changed as many times as its version can count; it cannot be moved any more. "
+        "Create a new appointment for it."
+    )
 
 
 class IdempotencyKeyReused(BoardError):
@@ -169,6 +178,18 @@ class DatabaseUnavailable(BoardError):
         return {"Retry-After": "1"}
 
 
+class DatabaseMisconfigured(BoardError):
+    """The database refused board's credentials, database name or connection settings: resending will not help."""
+
+    status = 500
+    code = "database_misconfigured"
+    message = "The service cannot use its database as configured; an operator must fix its settings."
+
+    def __init__(self, sqlstate: str | None = None):
+        super().__init__()
+        self.sqlstate = sqlstate
+
+
 # What a database error means to the caller, by SQLSTATE: the exact code, else its class prefix.
 # Only 40P01 and 40001 are retried (board.retry); these errors reach the caller once the retry
 # gave up, or at once. Lock and statement timeouts are not retried: the lock holder is likely
@@ -178,6 +199,10 @@ SQLSTATE_ERRORS: dict[str, type[BoardError]] = {
     "40001": TransientConflict,  # serialization_failure, twice
     "55P03": TransientConflict,  # lock_not_available: lock_timeout ran out
     "57014": TransientConflict,  # query_canceled: statement_timeout ran out
+    "28P01": DatabaseMisconfigured,  # invalid_password
+    "28000": DatabaseMisconfigured,  # invalid_authorization_specification: no such role, pg_hba.conf says no
+    "3D000": DatabaseMisconfigured,  # invalid_catalog_name: no such database
+    "08P01": DatabaseMisconfigured,  # protocol_violation: e.g. PgBouncer refusing a startup parameter
     "57P": DatabaseUnavailable,  # the server is shutting down, crashed, or is starting
     "08": DatabaseUnavailable,  # connection exceptions
 }
@@ -215,8 +240,11 @@ def handle_board_error(error: BoardError) -> Response:
 
 
 def handle_http_exception(error: HTTPException) -> Response | HTTPException:
-    if not request.path.startswith(JSON_PREFIXES):
+    # OPTIONS is how scripts and preflights probe an address: never answer it with an HTML page.
+    if not request.path.startswith(JSON_PREFIXES) and request.method != "OPTIONS":
         return error
+    if isinstance(error, SecurityError):  # Flask's TRUSTED_HOSTS check (BOARD_ALLOWED_HOSTS)
+        return error_response(400, {"code": "unknown_host", "message": "This service does not answer for that Host."})
     code, message = _HTTP_CODES.get(error.code, (None, None))
     if code is None:
         code = "internal_error" if error.code >= 500 else "bad_request"
@@ -239,13 +267,35 @@ def handle_database_error(error: DBAPIError) -> Response:
     return handle_board_error(board_error)
 
 
+# libpq keeps the SQLSTATE of a refused connection to itself (psycopg/psycopg#1188): psycopg's
+# error has only the server's FATAL message. These are the messages PostgreSQL and PgBouncer
+# send for the refusals that are configuration errors, with the SQLSTATE PostgreSQL gives them.
+REFUSED_AT_CONNECT = (
+    (re.compile(r"password authentication failed|no password supplied"), "28P01"),
+    (re.compile(r'role ".*" does not exist|no pg_hba\.conf entry|pg_hba\.conf rejects'), "28000"),
+    (re.compile(r'database ".*" does not exist|no such database'), "3D000"),
+    (re.compile(r"unsupported startup parameter"), "08P01"),
+)
+
+
 def sqlstate_of(exc: BaseException) -> str | None:
     """Return the SQLSTATE of a database error, whether raised by psycopg or wrapped by SQLAlchemy."""
     driver_error = getattr(exc, "orig", None) or exc
-    return getattr(driver_error, "sqlstate", None)
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    if sqlstate is None and isinstance(driver_error, psycopg.OperationalError):
+        return refused_at_connect(str(driver_error))
+    return sqlstate
 
 
-def board_error_for(error: DBAPIError) -> TransientConflict | DatabaseUnavailable | None:
+def refused_at_connect(message: str) -> str | None:
+    """Return the SQLSTATE of a connection refused for its configuration, or None for any other failure."""
+    for pattern, sqlstate in REFUSED_AT_CONNECT:
+        if pattern.search(message):
+            return sqlstate
+    return None
+
+
+def board_error_for(error: DBAPIError) -> TransientConflict | DatabaseUnavailable | DatabaseMisconfigured | None:
     """Return the error the caller sees for a database error, or None if it is a bug of ours."""
     sqlstate = sqlstate_of(error)
     kind = None

@@ -1,8 +1,9 @@
 """Prometheus metrics at GET /metrics: moves by outcome, retries, move latency, HTTP requests by route.
 
-Under gunicorn, board.gunicorn_conf sets PROMETHEUS_MULTIPROC_DIR before any worker imports
+Under Granian, board.serving sets PROMETHEUS_MULTIPROC_DIR before any worker imports
 prometheus-client, which then keeps each process's values in a file of that folder; /metrics
-adds up the files of all workers, live and dead. Without it (tests, flask run) a plain
+adds up the files of all workers, live and dead (only counters and histograms are used, so a
+dead worker's files need no marking). Without it (tests, flask run) a plain
 in-process registry is used.
 """
 
@@ -29,6 +30,8 @@ from board.errors import (
 )
 
 KINDS = ("single", "batch")
+# Label values come from closed sets, so no request can add a series: a made-up method is "other".
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OUTCOMES = ("ok", "conflict", "not_found", "invalid", "transient", "error")
 
 # Fine enough to read a p95 anywhere from 1 ms to 1 s within a bucket's width.
@@ -116,7 +119,8 @@ def count_retry_gave_up(sqlstate: str | None) -> None:
 
 def count_request(response: Response) -> Response:
     rule = request.url_rule
-    key = (rule.rule if rule is not None else "unmatched", request.method, response.status_code)
+    method = request.method if request.method in HTTP_METHODS else "other"
+    key = (rule.rule if rule is not None else "unmatched", method, response.status_code)
     child = _http_children.get(key)
     if child is None:
         child = _http_children[key] = HTTP_REQUESTS.labels(*key[:2], str(key[2]), f"{key[2] // 100}xx")

@@ -10,7 +10,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
-    Integer,
     MetaData,
     Text,
     UniqueConstraint,
@@ -30,7 +29,7 @@ ROLES = ("viewer", "staff", "admin")
 TEXT_MAX_LENGTH = 200
 NOTES_MAX_LENGTH = 2000
 EVENT_KINDS = ("created", "moved", "edited", "deleted")
-VERSION_MAX = 2**31 - 1
+VERSION_MAX = 2**63 - 1
 ID_MAX = 2**63 - 1
 
 _STATUS_LIST_SQL = ", ".join(f"'{status}'" for status in STATUSES)
@@ -58,7 +57,7 @@ class Appointment(Base):
     customer: Mapped[str] = mapped_column(Text)
     scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(Text, server_default=INITIAL_STATUS)
-    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    version: Mapped[int] = mapped_column(BigInteger, server_default="1")
     notes: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

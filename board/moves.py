@@ -8,8 +8,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from board import changes
 from board.changes import CARD_COLUMNS, LIVE, Actor
-from board.errors import NotFound, VersionConflict
-from board.models import Appointment
+from board.errors import NotFound, VersionConflict, VersionExhausted
+from board.models import VERSION_MAX, Appointment
 from board.retry import RetryPolicy
 
 
@@ -64,6 +64,13 @@ def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move], by: Ac
                 "Someone else changed some of these appointments first; nothing was moved. "
                 "Retry with their current versions.",
                 conflicts=stale,
+            )
+        exhausted = [card for card in locked.values() if card.version >= VERSION_MAX]
+        if exhausted:
+            raise VersionExhausted(
+                "Some of these appointments cannot be moved any more: their versions are at the top of "
+                "their range. Nothing was moved.",
+                conflicts=exhausted,
             )
         # Cannot conflict: the rows are locked and their versions checked.
         moved = {card.id: card for card in (_apply(conn, move, by) for move in sorted(moves, key=lambda m: m.appointment_id))}

@@ -4,6 +4,7 @@ Output is built by plain functions rather than schema.dump: the board renders hu
 cards per request and the shapes are fixed, so a dict per row is all that is needed.
 """
 
+import unicodedata
 from datetime import UTC, date, datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -14,19 +15,27 @@ MAX_BATCH_MOVES = 100
 MAX_BOARD_DAYS = 31
 EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+# The board's days span the same calendar as appointments; past its edges no day bounds exist.
+EARLIEST_DAY = EARLIEST_TIME.date()
+LATEST_DAY = date(9998, 12, 31)
 
 
 class Text(fields.String):
-    """Text of 1 to 200 characters once surrounding whitespace is stripped."""
+    """Text of 1 to 200 characters once surrounding whitespace is stripped, with no control characters."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        # Checked before stripping: str.strip() removes some control characters (\x1c-\x1f)
+        # as whitespace, and would hide them from this rule.
+        if any(unicodedata.category(char) == "Cc" for char in text):
+            raise ValidationError("Must not contain control characters such as tabs, newlines or NUL.")
+        if any(unicodedata.category(char) == "Cs" for char in text):
+            raise ValidationError("Must be valid Unicode text: a lone surrogate such as \\ud800 is not a character.")
+        text = text.strip()
         if not text:
             raise ValidationError("Must not be empty.")
         if len(text) > TEXT_MAX_LENGTH:
             raise ValidationError(f"Must be at most {TEXT_MAX_LENGTH} characters.")
-        if "\x00" in text:
-            raise ValidationError("Must not contain NUL characters.")
         return text
 
 
@@ -34,11 +43,14 @@ class Notes(fields.String):
     """Free text for the mechanic: empty by default, at most 2,000 characters, newlines and tabs allowed."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in text):
+            raise ValidationError("Must not contain control characters other than newline and tab.")
+        if any(unicodedata.category(char) == "Cs" for char in text):
+            raise ValidationError("Must be valid Unicode text: a lone surrogate such as \\ud800 is not a character.")
+        text = text.strip()
         if len(text) > NOTES_MAX_LENGTH:
             raise ValidationError(f"Must be at most {NOTES_MAX_LENGTH} characters.")
-        if any(ord(char) < 32 and char not in "\n\t" or ord(char) == 127 for char in text):
-            raise ValidationError("Must not contain control characters other than newline and tab.")
         return text
 
 
@@ -119,12 +131,16 @@ class BatchMoveIn(Schema):
             raise ValidationError(f"Each id may appear once; repeated: {duplicates}.", "moves")
 
 
+def _on_the_calendar() -> validate.Range:
+    return validate.Range(EARLIEST_DAY, LATEST_DAY, error="Must be a day from {min} to {max}.")
+
+
 class BoardQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    from_ = fields.Date(data_key="from", format="%Y-%m-%d")
-    to = fields.Date(format="%Y-%m-%d")
+    from_ = fields.Date(data_key="from", format="%Y-%m-%d", validate=_on_the_calendar())
+    to = fields.Date(format="%Y-%m-%d", validate=_on_the_calendar())
 
     @validates_schema
     def range_is_sane(self, data, **kwargs):

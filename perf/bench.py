@@ -1,8 +1,8 @@
-"""make bench: the database's own limit, the service under k6, lost moves, and the board at 1,000,000 rows.
+"""make bench: the database's own limit, the service under k6, lost moves, the cost of pooler mode, the board at 1,000,000 rows.
 
 Starts what it needs and nothing else: an embedded PostgreSQL under instance/bench-pgdata (deleted
-at the end) and the app under gunicorn on 127.0.0.1 with its production settings
-(board/gunicorn_conf.py: metrics, JSON request logs and timeouts all on). Prints one table and
+at the end) and the app under Granian on 127.0.0.1 with its production settings
+(board/serving.py: metrics, JSON request logs and timeouts all on). Prints one table and
 writes it, with the machine it ran on, to docs/BENCHMARKS.md.
 
     .venv/bin/python perf/bench.py                # everything, about 3 minutes
@@ -43,6 +43,11 @@ DATA = ROOT / "instance" / "bench-pgdata"
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
 
 ALL_CARDS = 10_000
+DIRECT = "direct"
+POOLED_DIRECT = "BOARD_DB_POOLER=transaction, direct"
+POOLED_PGBOUNCER = "BOARD_DB_POOLER=transaction, through PgBouncer"
+POOLER_VUS = 16
+HOT_PATH_CYCLES = 500
 HOT_CARDS = 10
 SCALE_ROWS = 1_000_000
 SCALE_DAY = dt.date(2026, 6, 15)  # the measured day; its 31-day window holds ~300 cards a day
@@ -168,8 +173,8 @@ def cpu_by_pid(processes) -> dict[int, float]:
     return seconds
 
 
-def app_processes(gunicorn) -> list:
-    master = psutil.Process(gunicorn.pid)
+def app_processes(app_server) -> list:
+    master = psutil.Process(app_server.pid)
     return [master, *master.children(recursive=True)]
 
 
@@ -212,7 +217,7 @@ def percentiles(values: list[float]) -> dict:
     return {50: cuts[49], 95: cuts[94], 99: cuts[98]}
 
 
-# --- 2. the service: gunicorn + k6 ----------------------------------------------------------
+# --- 2. the service: Granian + k6 -----------------------------------------------------------
 
 
 def free_port() -> int:
@@ -221,16 +226,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url, logfile):
+def start_app_server(url, logfile, settings: dict | None = None):
     port = free_port()
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url.render_as_string(hide_password=False),
-        BOARD_BIND=f"127.0.0.1:{port}",
-        PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="bench-metrics-"),
-    )
+    env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update(settings or {})
+    env.update(DATABASE_URL=url.render_as_string(hide_password=False), BOARD_BIND=f"127.0.0.1:{port}")
     process = subprocess.Popen(
-        [BIN / "gunicorn", "-c", "python:board.gunicorn_conf", "wsgi:app"],
+        [sys.executable, "-m", "board.serving"],
         cwd=ROOT,
         env=env,
         stdout=logfile,
@@ -247,7 +249,7 @@ def start_gunicorn(url, logfile):
             pass
         time.sleep(0.1)
     process.terminate()
-    raise RuntimeError("gunicorn did not answer /healthz with all its workers within 20 s")
+    raise RuntimeError("board.serving did not answer /healthz with all its workers within 20 s")
 
 
 def make_token(engine) -> str:
@@ -293,7 +295,8 @@ def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) ->
     return response.status, response.read()
 
 
-def run_k6(server, gunicorn, port, engine, vus: int, cards: int, seconds: int) -> dict:
+def run_k6(server, app_server, port, engine, vus: int, cards: int, seconds: int, route: str = DIRECT, extra=()) -> dict:
+    """One k6 run against the app server on `port`; `extra` are more processes whose CPU counts as the database's."""
     history_before = history_count(engine)
     summary = Path(tempfile.mkstemp(prefix="bench-k6-", suffix=".json")[1])
     command = [
@@ -301,13 +304,13 @@ def run_k6(server, gunicorn, port, engine, vus: int, cards: int, seconds: int) -
         "-e", f"BASE_URL=http://127.0.0.1:{port}", "-e", "FIRST_ID=1", "-e", f"CARDS={cards}",
         "-e", f"VUS={vus}", "-e", f"DURATION={seconds}s", "-e", f"TOKEN={TOKEN}", str(ROOT / "perf" / "k6-move.js"),
     ]  # fmt: skip
-    app_before, db_before = cpu_by_pid(app_processes(gunicorn)), cpu_seconds(postgres_processes(server))
+    app_before, db_before = cpu_by_pid(app_processes(app_server)), cpu_seconds([*postgres_processes(server), *extra])
     k6_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # a failed threshold is a result
     k6_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # A worker that (re)started during the run counts from zero.
-    app_cpu = sum(seconds - app_before.get(pid, 0.0) for pid, seconds in cpu_by_pid(app_processes(gunicorn)).items())
-    db_cpu = cpu_seconds(postgres_processes(server)) - db_before
+    app_cpu = sum(seconds - app_before.get(pid, 0.0) for pid, seconds in cpu_by_pid(app_processes(app_server)).items())
+    db_cpu = cpu_seconds([*postgres_processes(server), *extra]) - db_before
     metrics = json.loads(summary.read_text())["metrics"]
     summary.unlink()
 
@@ -319,7 +322,7 @@ def run_k6(server, gunicorn, port, engine, vus: int, cards: int, seconds: int) -
     moves = count("moves_ok") + count("moves_conflict") + count("moves_5xx") + count("moves_other")
     duration = cycles / metrics["iterations"]["rate"] if cycles else seconds
     return {
-        "tool": "k6", "clients": vus, "cards": cards, "cycles_s": cycles / duration, "moves_s": count("moves_ok") / duration,
+        "tool": "k6", "route": route, "clients": vus, "cards": cards, "cycles_s": cycles / duration, "moves_s": count("moves_ok") / duration,
         "p50": move["med"], "p95": move["p(95)"], "p99": move["p(99)"],
         "conflict_rate": count("moves_conflict") / moves if moves else 0.0,
         "error_rate": (count("moves_5xx") + count("reads_5xx")) / (moves + count("reads_5xx")) if moves else 0.0,
@@ -330,6 +333,72 @@ def run_k6(server, gunicorn, port, engine, vus: int, cards: int, seconds: int) -
         "lost": lost_moves(engine, count("moves_ok"), history_before),
         "command": f"run -e CARDS={cards} -e VUS={vus} -e DURATION={seconds}s perf/k6-move.js",
     }  # fmt: skip
+
+
+# --- 3b. the cost of pooler mode ------------------------------------------------------------
+
+
+def run_pooler_mode(server, url, engine, seconds: int, logfile) -> list[dict]:
+    """k6 at 16 VUs on 10,000 cards with BOARD_DB_POOLER=transaction: directly, then through a real PgBouncer.
+
+    Directly it measures the mode alone (a transaction with SET LOCAL timeouts around every
+    statement, no prepared statements); through PgBouncer (Debian's, transaction pooling,
+    tests/pgbouncer.py) it adds the pooler's hop, whose CPU counts as the database's.
+    """
+    from tests.pgbouncer import PGBOUNCER, running_pgbouncer
+
+    runs = []
+    for route, pooler in ((DIRECT, None), (POOLED_DIRECT, "transaction")):
+        log(f"hot path, {route}: {HOT_PATH_CYCLES} cycles")
+        runs.append({"tool": "hot path", "route": route, **hot_path(url, pooler)})
+    pooled = {"BOARD_DB_POOLER": "transaction"}
+    app_server, port = start_app_server(url, logfile, pooled)
+    try:
+        log(f"k6: {POOLER_VUS} VUs, {ALL_CARDS} cards, {POOLED_DIRECT}")
+        runs.append(run_k6(server, app_server, port, engine, POOLER_VUS, ALL_CARDS, seconds, POOLED_DIRECT))
+    finally:
+        stop(app_server)
+    if not PGBOUNCER.exists():
+        log(f"no PgBouncer at {PGBOUNCER} (apt-get install pgbouncer): skipping the run through it")
+        return runs
+    with running_pgbouncer(url, Path(tempfile.mkdtemp(prefix="bench-pgbouncer-"))) as bouncer:
+        bouncer_process = psutil.Process(bouncer.pid)
+        log(f"hot path, {POOLED_PGBOUNCER}: {HOT_PATH_CYCLES} cycles")
+        runs.append({"tool": "hot path", "route": POOLED_PGBOUNCER, **hot_path(bouncer.url_for(url), "transaction")})
+        app_server, port = start_app_server(bouncer.url_for(url), logfile, pooled)
+        try:
+            log(f"k6: {POOLER_VUS} VUs, {ALL_CARDS} cards, {POOLED_PGBOUNCER}")
+            runs.append(run_k6(server, app_server, port, engine, POOLER_VUS, ALL_CARDS, seconds, POOLED_PGBOUNCER,
+                               extra=[bouncer_process]))
+        finally:
+            stop(app_server)
+    return runs
+
+
+def hot_path(url, pooler: str | None, cycles: int = HOT_PATH_CYCLES) -> dict:
+    """One read and one move at a time through board's own functions (no HTTP, one connection): ms per cycle."""
+    from board import appointments, moves
+    from board.db import make_engine
+    from board.models import STATUSES
+    from board.retry import RetryPolicy
+
+    engine = make_engine(url, pool_size=1, pooler=pooler)
+    retry = RetryPolicy()
+    try:
+        cpu_before, started = time.process_time(), time.perf_counter()
+        for i in range(cycles):
+            card = appointments.get_appointment(engine, 1 + i % ALL_CARDS)
+            to_status = STATUSES[(STATUSES.index(card.status) + 1) % len(STATUSES)]
+            moves.move_card(engine, retry, moves.Move(card.id, to_status, card.version))
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_before
+    finally:
+        engine.dispose()
+    return {"cycles": cycles, "wall_ms": 1000 * wall / cycles, "cpu_ms": 1000 * cpu / cycles}
+
+
+def stop(app_server) -> None:
+    app_server.terminate()
+    app_server.wait(timeout=30)
 
 
 # --- 4. the board at scale ------------------------------------------------------------------
@@ -427,9 +496,13 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
+        if r["tool"] not in ("pgbench", "k6"):
+            continue
         limit = limits.get((r["clients"], r["cards"]))
         ratio = r["cycles_s"] / limit["cycles_s"] if r["tool"] == "k6" and limit else None
         name = "limit: pgbench" if r["tool"] == "pgbench" else f"service: k6 ({r['thresholds']})"
+        if r.get("route", DIRECT) != DIRECT:
+            name = f"service: k6, {r['route']} ({r['thresholds']})"
         lines.append(
             f"| {name} | {r['clients']} | {r['cards']:,} | {r['cycles_s']:.0f} | {r['moves_s']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} "
             f"| {r['conflict_rate']:.1%} | {r['error_rate']:.2%} | {fmt(ratio, '.2f')} | {fmt(r['app_cpu_ms'], '.2f')} | {fmt(r['db_cpu_ms'], '.2f')} | {fmt(r.get('k6_cpu_ms'), '.2f')} | {r['lost']} |"
@@ -442,8 +515,8 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         f"- Machine: {info['cpu']}, {info['cores']} cores, {info['memory']}; Python {info['python']}; PostgreSQL {settings.get('server_version')} "
         f"(embedded, fsync={settings.get('fsync')}, synchronous_commit={settings.get('synchronous_commit')}: durable commits)",
         f"- Date: {info['date']}; commit {info['commit']}; load average at start: {info['load']}",
-        f"- Load generator, app and database share the same cores. gunicorn: {os.environ.get('BOARD_WORKERS', '2')} workers x "
-        f"{os.environ.get('BOARD_THREADS', '4')} threads (board/gunicorn_conf.py), metrics, JSON request logs (to a file) and timeouts on.",
+        f"- Load generator, app and database share the same cores. Granian: {os.environ.get('BOARD_WORKERS', '2')} workers x "
+        f"{os.environ.get('BOARD_THREADS', '4')} threads (board/serving.py), metrics, JSON request logs (to a file) and timeouts on.",
         f"- pgbench: `perf/move.sql` (-M prepared, -j 2, {args.pgbench_duration} s a run); k6: `perf/k6-move.js` ({args.duration} s a run).",
         "",
         "## Moves: the limit and the service",
@@ -453,7 +526,7 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         "- A cycle is one read of a card and one move with the version read. pgbench's p50/p95/p99 are of the whole cycle "
         "(two statements, no HTTP); k6's are of the move request alone.",
         "- 409 rate: moves refused because someone moved the card between the read and the move (for pgbench: UPDATEs that matched no row).",
-        "- app CPU ms/cycle: CPU seconds of the gunicorn master and workers during the run / cycles; db CPU likewise for the "
+        "- app CPU ms/cycle: CPU seconds of the Granian main process and workers during the run / cycles; db CPU likewise for the "
         "postmaster and its children (not counted for pgbench, whose backends exit before the count).",
         "- lost moves: after each k6 run, the 200s k6 counted = the history rows added, and for every card version - 1 = its history rows.",
         "",
@@ -474,8 +547,9 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         for name, c in credentials.items():
             out.append(f"| {name} | {c['lookups']} | {c[50]:.3f} | {c[95]:.3f} | {c[99]:.3f} | {c['mean']:.3f} |")
         out.append("")
+    out += pooler_cost(runs)
     if any(r["tool"] == "k6" for r in runs):
-        out += ["k6 commands (from the repository root, with `-e BASE_URL=` the bench's gunicorn on 127.0.0.1):", ""]
+        out += ["k6 commands (from the repository root, with `-e BASE_URL=` the bench's Granian on 127.0.0.1):", ""]
         out += [f"- `k6 {r['command']}`" for r in runs if r["tool"] == "k6"]
         out.append("")
     if scale:
@@ -504,9 +578,53 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
     return "\n".join(out)
 
 
+def pooler_cost(runs: list[dict]) -> list[str]:
+    """BOARD_DB_POOLER=transaction against the direct run at the same load, per cycle."""
+    by_route = {r["route"]: r for r in runs if r["tool"] == "k6" and (r["clients"], r["cards"]) == (POOLER_VUS, ALL_CARDS)}
+    direct = by_route.get(DIRECT)
+    if direct is None or len(by_route) < 2:
+        return []
+    lines = [
+        "## The cost of BOARD_DB_POOLER=transaction",
+        "",
+        f"k6 at {POOLER_VUS} VUs on {ALL_CARDS:,} cards, each route with an app server of its own. In pooler mode every "
+        "statement runs in a transaction that first sets its timeouts (BEGIN, SET LOCAL, the statement, COMMIT: "
+        "three round trips more than the direct one-statement autocommit), and nothing is prepared. Through PgBouncer "
+        "its CPU counts as the database's.",
+        "",
+        "| route | cycles/s | vs direct | move p50 ms | move p95 ms | app CPU ms/cycle | db CPU ms/cycle | 5xx rate | lost moves |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for route in (DIRECT, POOLED_DIRECT, POOLED_PGBOUNCER):
+        r = by_route.get(route)
+        if r is None:
+            continue
+        lines.append(
+            f"| {route} | {r['cycles_s']:.0f} | {r['cycles_s'] / direct['cycles_s']:.2f} | {r['p50']:.1f} | {r['p95']:.1f} "
+            f"| {fmt(r['app_cpu_ms'], '.2f')} | {fmt(r['db_cpu_ms'], '.2f')} | {r['error_rate']:.2%} | {r['lost']} |"
+        )
+    hot = {r["route"]: r for r in runs if r["tool"] == "hot path"}
+    if DIRECT in hot:
+        lines += [
+            "",
+            f"The hot path alone: {HOT_PATH_CYCLES:,} cycles of `get_appointment` then `move_card`, one at a time on one "
+            "connection, in the bench process (no HTTP, no app server; wall time includes the round trips):",
+            "",
+            "| route | wall ms/cycle | vs direct | Python CPU ms/cycle |",
+            "|---|---:|---:|---:|",
+        ]
+        for route in (DIRECT, POOLED_DIRECT, POOLED_PGBOUNCER):
+            if route in hot:
+                r = hot[route]
+                lines.append(
+                    f"| {route} | {r['wall_ms']:.3f} | {r['wall_ms'] / hot[DIRECT]['wall_ms']:.2f} | {r['cpu_ms']:.3f} |"
+                )
+    return [*lines, ""]
+
+
 def targets(runs: list[dict], limits: dict, scale: dict | None) -> list[str]:
     """The issue's targets, each with this run's value and whether it was met."""
-    service = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "k6"}
+    service = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "k6" and r["route"] == DIRECT}
     lines = []
 
     def check(name: str, value: str, met: bool) -> None:
@@ -541,7 +659,7 @@ def targets(runs: list[dict], limits: dict, scale: dict | None) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--only", choices=["limit", "service", "scale"], action="append", help="run only these parts (repeatable)"
+        "--only", choices=["limit", "service", "pooler", "scale"], action="append", help="run only these parts (repeatable)"
     )
     parser.add_argument("--vus", type=int, action="append", help="concurrency levels (default 16 and 64)")
     parser.add_argument("--cards", type=int, action="append", help="card counts (default 10000 and 10)")
@@ -549,7 +667,7 @@ def main() -> None:
     parser.add_argument("--pgbench-duration", type=int, default=15, help="seconds per pgbench run")
     parser.add_argument("--no-report", action="store_true", help="print the table but leave docs/BENCHMARKS.md alone")
     args = parser.parse_args()
-    parts = set(args.only or ["limit", "service", "scale"])
+    parts = set(args.only or ["limit", "service", "pooler", "scale"])
     levels = args.vus or [16, 64]
     card_counts = args.cards or [ALL_CARDS, HOT_CARDS]
 
@@ -559,8 +677,8 @@ def main() -> None:
     engine = create_engine(url, pool_size=2)
     runs: list[dict] = []
     scale = None
-    gunicorn = None
-    logfile = open(ROOT / "instance" / "bench-gunicorn.log", "w")
+    app_server = None
+    logfile = open(ROOT / "instance" / "bench-server.log", "w")
     global TOKEN
     credentials = None
     try:
@@ -573,13 +691,18 @@ def main() -> None:
                 for cards in card_counts:
                     log(f"pgbench: {clients} clients, {cards} cards")
                     runs.append(run_pgbench(server, url, engine, clients, cards, args.pgbench_duration))
-        if parts & {"service", "scale"}:
-            gunicorn, port = start_gunicorn(url, logfile)
+        if parts & {"service", "pooler", "scale"}:
+            app_server, port = start_app_server(url, logfile)
         if "service" in parts:
             for vus in levels:
                 for cards in card_counts:
                     log(f"k6: {vus} VUs, {cards} cards")
-                    runs.append(run_k6(server, gunicorn, port, engine, vus, cards, args.duration))
+                    runs.append(run_k6(server, app_server, port, engine, vus, cards, args.duration))
+        if "pooler" in parts:
+            if "service" not in parts or POOLER_VUS not in levels or ALL_CARDS not in card_counts:
+                log(f"k6: {POOLER_VUS} VUs, {ALL_CARDS} cards, direct (to compare pooler mode with)")
+                runs.append(run_k6(server, app_server, port, engine, POOLER_VUS, ALL_CARDS, args.duration))
+            runs.extend(run_pooler_mode(server, url, engine, args.duration, logfile))
         if "scale" in parts:
             log(f"inserting {SCALE_ROWS:,} appointments")
             rows = seed_scale(engine)
@@ -597,9 +720,8 @@ def main() -> None:
                     scale_plan = plan
             scale = {"rows": rows, "boards": boards, "explain": scale_plan}
     finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=30)
+        if app_server is not None:
+            stop(app_server)
         logfile.close()
         engine.dispose()
         server.cleanup()

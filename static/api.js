@@ -85,14 +85,16 @@ export async function fetchBoard(date, etag = null) {
 //   { outcome: "moved", card }            the new card, with its new version
 //   { outcome: "conflict", current }      someone else changed it first; current may be null
 //   { outcome: "signed_out" }             the session ended: nothing moved
-//   { outcome: "failed", message }        403, 503, any other error, or no network: nothing moved
+//   { outcome: "failed", message, forbidden }  403 (forbidden: true), 503, any other error, or
+//                                         no network: nothing moved
 export async function moveCard(id, status, version) {
   const result = await call("POST", `/api/appointments/${id}/move`, { status, version });
   if (result.ok) return { outcome: "moved", card: result.data };
   if (result.status === 409) return { outcome: "conflict", current: result.error?.current ?? null };
   if (result.status === 401) return { outcome: "signed_out" };
   if (result.status === 0) return { outcome: "failed", message: "The server could not be reached." };
-  return { outcome: "failed", message: result.error?.message ?? `The server answered ${result.status}.` };
+  const message = result.error?.message ?? `The server answered ${result.status}.`;
+  return { outcome: "failed", message, forbidden: result.status === 403 };
 }
 
 async function readJson(response) {

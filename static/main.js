@@ -344,6 +344,10 @@ async function requestMove(id, status) {
     const now = result.current ? ` It is now in ${statusLabel(result.current.status)}.` : "";
     toast(`Someone else changed this card; the board was refreshed.${now}`, "conflict");
     load();
+  } else if (result.forbidden) {
+    state = board.rollbackMove(state, id);
+    toast(`Moving ${card.title} was refused, so it is back in ${statusLabel(card.status)}. ${result.message}`, "failure");
+    refreshAccount(); // the role was lowered meanwhile: show the board as that role sees it
   } else {
     state = board.rollbackMove(state, id);
     toast(`Moving ${card.title} failed, so it is back in ${statusLabel(card.status)}. ${result.message} You can retry.`, "failure");

@@ -16,6 +16,8 @@ from werkzeug.serving import make_server
 from board import create_app
 from board.db import normalize_url, start_embedded
 from tests import factories
+from tests.pgbouncer import running_pgbouncer
+from tests.served import granian
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every table a test may write to, emptied before each test.
@@ -80,18 +82,34 @@ def database_url(scratch_database) -> URL:
     return url
 
 
+@pytest.fixture(scope="session")
+def pgbouncer(server_url, tmp_path_factory):
+    """A real PgBouncer in transaction pooling mode in front of the server under test."""
+    with running_pgbouncer(server_url, tmp_path_factory.mktemp("pgbouncer")) as bouncer:
+        yield bouncer
+
+
 @pytest.fixture
-def make_app(database_url):
+def database_route(request, database_url) -> dict:
+    """The settings that lead the app to the test database: directly, or through PgBouncer.
+
+    Directly unless a test asks otherwise with
+    @pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True).
+    """
+    if getattr(request, "param", "direct") == "direct":
+        return {"DATABASE_URL": database_url.render_as_string(hide_password=False)}
+    bouncer = request.getfixturevalue("pgbouncer")
+    url = bouncer.url_for(database_url).render_as_string(hide_password=False)
+    return {"DATABASE_URL": url, "BOARD_DB_POOLER": "transaction"}
+
+
+@pytest.fixture
+def make_app(database_route):
     """Make an app on the test database with some settings overridden; dispose of its engine afterwards."""
     made = []
 
     def make(**settings):
-        config = {
-            "DATABASE_URL": database_url.render_as_string(hide_password=False),
-            "TESTING": True,
-            "BOARD_PASSWORD_PROFILE": "CHEAPEST",
-            **settings,
-        }
+        config = {**database_route, "TESTING": True, "BOARD_PASSWORD_PROFILE": "CHEAPEST", **settings}
         made.append(create_app(config))
         return made[-1]
 
@@ -170,6 +188,13 @@ def serving(app):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def served(database_url):
+    """The app on the test database served as in production: Granian, 2 workers x 4 threads, in a subprocess."""
+    with granian(database_url, workers=2, threads=4) as server:
+        yield server
 
 
 @pytest.fixture

@@ -51,12 +51,11 @@ def counting_statements(engine, fragment: str):
         event.remove(engine, "before_cursor_execute", record)
 
 
-def http_json(method: str, url: str, body=None, timeout: float = 30, headers=None) -> tuple[int, dict, dict]:
-    """Send one real HTTP request (with `headers` added); return (status, parsed JSON body, headers)."""
+def http_json(method: str, url: str, body=None, timeout: float = 30, headers: dict | None = None) -> tuple[int, dict, dict]:
+    """Send one real HTTP request, with `headers` besides the JSON content type; return (status, body, headers)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-    )
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read()), dict(response.headers)

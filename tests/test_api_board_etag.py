@@ -27,7 +27,7 @@ def test_board_has_an_etag_and_answers_304_with_it_when_unchanged(client):
 
     assert first.status_code == 200
     assert etag.startswith('"') and etag.endswith('"')
-    assert first.headers["Cache-Control"] == "no-cache"
+    assert first.headers["Cache-Control"] == "no-cache, private"
     assert again.status_code == 304
     assert again.headers["ETag"] == etag
     assert again.data == b""

@@ -42,7 +42,7 @@ MOVE_VALIDATION_CASES = [
     ({"status": "READY", "version": 1.5}, "version"),
     ({"status": "READY", "version": 0}, "version"),
     ({"status": "READY", "version": -3}, "version"),
-    ({"status": "READY", "version": 2147483648}, "version"),
+    ({"status": "READY", "version": 2**63}, "version"),
     ({"status": "READY", "version": 1, "force": True}, "force"),
 ]
 

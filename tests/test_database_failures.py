@@ -16,6 +16,9 @@ from tests.conftest import alembic_config
 from tests.factories import AppointmentFactory
 from tests.helpers import table_rows
 
+# Directly, and through a real PgBouncer in transaction pooling mode, where the timeouts are SET LOCAL.
+both_routes = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
+
 
 def move(client, card_id, status, version):
     return client.post(f"/api/appointments/{card_id}/move", json={"status": status, "version": version})
@@ -45,6 +48,7 @@ def last_request_line(stderr: str) -> dict:
     return [line for line in lines if "route" in line][-1]
 
 
+@both_routes
 def test_lock_timeout_answers_503_transient_without_retry_and_moves_nothing(app, client_for, make_app, engine, row_lock, capsys):
     card = AppointmentFactory()
     impatient = client_for(make_app(BOARD_DB_LOCK_TIMEOUT_MS=50))
@@ -65,6 +69,7 @@ def test_lock_timeout_answers_503_transient_without_retry_and_moves_nothing(app,
     assert table_rows(engine) == before
 
 
+@both_routes
 def test_statement_timeout_answers_503_transient_and_moves_nothing(app, client_for, make_app, engine, row_lock):
     card = AppointmentFactory()
     # The UPDATE waits on the lock with no lock_timeout, so statement_timeout is what ends it.
@@ -80,6 +85,7 @@ def test_statement_timeout_answers_503_transient_and_moves_nothing(app, client_f
     assert table_rows(engine) == before
 
 
+@both_routes
 def test_a_batch_that_cannot_get_its_locks_answers_503_and_moves_nothing(app, client_for, make_app, engine, row_lock):
     free, held = AppointmentFactory.create_batch(2)
     impatient = client_for(make_app(BOARD_DB_LOCK_TIMEOUT_MS=50))

@@ -10,6 +10,9 @@ from sqlalchemy import text
 from tests.factories import AppointmentFactory
 from tests.helpers import counting_statements, history_rows, http_json, stored_card, table_rows
 
+# Each test runs directly and through a real PgBouncer in transaction pooling mode.
+pytestmark = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
+
 
 @pytest.fixture
 def driver_url(database_url) -> str:
@@ -42,13 +45,16 @@ def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(live_server, api
         ]})
 
     with counting_statements(engine, "FOR UPDATE") as lock_attempts, psycopg.connect(driver_url) as other:
+        # Only the batch may run PostgreSQL's deadlock check (after the default 1 s of waiting), so it
+        # is the batch that is aborted, however the two backends are scheduled on a busy machine.
+        other.execute("SET deadlock_timeout = '60s'")
         # `other` takes the rows in the opposite order to the batch: second, then first.
         other.execute("SELECT 1 FROM appointments WHERE id = %s FOR UPDATE", (second.id,))
         mover = threading.Thread(target=batch_move)
         mover.start()
         wait_for_lock_wait(driver_url)  # the batch holds `first` and waits for `second`
-        # Now `other` waits for `first`: a cycle. The batch began waiting first, so its deadlock
-        # check fires first and PostgreSQL aborts the batch's transaction with 40P01.
+        # Now `other` waits for `first`: a cycle. The batch's deadlock check finds it and PostgreSQL
+        # aborts the batch's transaction with 40P01; `other` is granted `first` as the batch lets go.
         other.execute("SELECT 1 FROM appointments WHERE id = %s FOR UPDATE", (first.id,))
         other.commit()
         mover.join(timeout=30)

@@ -5,7 +5,7 @@ appointment_moves goes. The downgrade brings appointment_moves back with the mov
 other events have no place there and are dropped, and so are deleted cards (they were gone).
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -82,7 +82,7 @@ def downgrade() -> None:
         sa.Column("appointment_id", sa.BigInteger(), nullable=False),
         sa.Column("from_status", sa.Text(), nullable=False),
         sa.Column("to_status", sa.Text(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("moved_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("by_user_id", sa.BigInteger(), nullable=True),
         sa.Column("by_token_id", sa.BigInteger(), nullable=True),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
+from werkzeug.exceptions import SecurityError
 
 from board.accounts.identity import Identity, identity_from_session, identity_from_token
 from board.accounts.roles import at_least
@@ -45,6 +46,9 @@ def check_request() -> None:
     """Authenticate /api and /metrics requests and check the route's role; refuse cross-site cookie writes."""
     if not request.path.startswith(PROTECTED_PREFIXES):
         return
+    if isinstance(request.routing_exception, SecurityError):
+        # A Host outside BOARD_ALLOWED_HOSTS is refused whoever asks, before any credential is looked up.
+        raise request.routing_exception
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     needed = getattr(view, "required_role", None)
     if needed == PUBLIC:

@@ -60,10 +60,13 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser, request):
+def new_page(browser, request, live_server):
     """Open pages in fresh contexts (each a separate person); screenshot each page at the end.
 
     Also fails the test if the page threw an uncaught error or broke its Content-Security-Policy.
+    It is set up after the live server so that its pages close before the server stops: a page
+    still refreshing would otherwise leave a request holding a database connection past the
+    app's engine, which then warns when it is garbage collected.
     """
     contexts, pages, problems = [], [], []
 

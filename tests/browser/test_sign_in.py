@@ -144,8 +144,12 @@ def test_a_move_refused_because_the_account_became_a_viewer_goes_back_with_the_r
 
     board.drag(oil.id, "READY")
 
-    expect(board.toast()).to_contain_text("Moving Oil change failed, so it is back in Scheduled.")
+    expect(board.toast()).to_contain_text("Moving Oil change was refused, so it is back in Scheduled.")
     board.expect_settled_in("SCHEDULED", oil.id)
+    # The page learns the new role at once and stops offering moves.
+    expect(page.locator("#read-only")).to_be_visible()
+    expect(page.locator("#identity")).to_contain_text("(viewer)")
+    expect(board.card(oil.id).get_by_label("Move to")).to_have_count(0)
     expect(board.sign_in_form()).to_be_hidden()
     assert table_rows(engine) == before
 
