@@ -12,6 +12,10 @@ from tests import factories
 from tests.factories import AppointmentFactory
 from tests.helpers import http_json, table_rows
 
+# Directly and through PgBouncer in transaction pooling mode, as production may run.
+THROUGH_BOTH = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
+
+
 NEW_CARD = {"title": "Oil change", "customer": "Jon", "scheduled_at": "2026-12-02T09:00:00+00:00"}
 
 
@@ -155,6 +159,7 @@ def test_the_change_and_its_answer_commit_together(client, engine):
     assert stored.status == 200 and '"version":2' in stored.body.replace(" ", "")
 
 
+@THROUGH_BOTH
 def test_a_repeat_while_the_first_holds_the_key_answers_409_in_progress(make_app, client_for, engine, staff):
     app = make_app(BOARD_DB_LOCK_TIMEOUT_MS=200)
     client = client_for(app)
@@ -276,6 +281,7 @@ def wait_for(condition, timeout: float = 10.0) -> bool:
     return False
 
 
+@THROUGH_BOTH
 def test_a_dropped_connection_then_a_resend_with_the_key_replays_the_new_version(live_server, api_headers, engine):
     card = AppointmentFactory()
     headers = {**api_headers, "Idempotency-Key": "move-42"}
@@ -297,6 +303,7 @@ def test_a_dropped_connection_then_a_resend_with_the_key_replays_the_new_version
     assert events_of(engine, card.id) == [(1, "created"), (2, "moved")]
 
 
+@THROUGH_BOTH
 def test_sixteen_threads_sending_the_same_key_at_once_make_exactly_one_change(live_server, api_headers, engine):
     card_id = AppointmentFactory().id
     headers = {**api_headers, "Idempotency-Key": "together"}
