@@ -174,6 +174,7 @@ class Operation:
     extra: dict = field(default_factory=dict)
 
 
+CONFLICT_CODES = ("version_conflict", "version_exhausted")
 NOT_FOUND = Answer("No such appointment (or nothing at this address).", codes=("not_found",))
 CARD = Answer("The card.", Card)
 
@@ -203,7 +204,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             200: Answer("The card at its new version.", Card),
             404: NOT_FOUND,
             409: Answer(
-                "Someone else changed it first: `current` is the card as it is now.", codes=("version_conflict",)
+                "Someone else changed it first: `current` is the card as it is now (or its version can count no higher).",
+                codes=CONFLICT_CODES,
             ),
         },
         body=schemas.edit_in,
@@ -214,7 +216,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             200: Answer("The card is deleted at this version.", Deleted),
             404: NOT_FOUND,
             409: Answer(
-                "Someone else changed it first: `current` is the card as it is now.", codes=("version_conflict",)
+                "Someone else changed it first: `current` is the card as it is now (or its version can count no higher).",
+                codes=CONFLICT_CODES,
             ),
         },
         query=schemas.version_query,
@@ -225,7 +228,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             200: Answer("The card at its new version.", Card),
             404: NOT_FOUND,
             409: Answer(
-                "Someone else moved it first: `current` is the card as it is now.", codes=("version_conflict",)
+                "Someone else moved it first: `current` is the card as it is now (or its version can count no higher).",
+                codes=CONFLICT_CODES,
             ),
         },
         body=schemas.move_in,
@@ -235,7 +239,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: Answer("The moved cards, in the order sent.", [Card]),
             404: Answer("Some ids do not exist (`missing`); nothing was moved.", codes=("not_found",)),
-            409: Answer("Some versions are stale (`conflicts`); nothing was moved.", codes=("version_conflict",)),
+            409: Answer(
+                "Some versions are stale (`conflicts`), or at their top; nothing was moved.", codes=CONFLICT_CODES
+            ),
         },
         body=schemas.batch_move_in,
     ),

@@ -80,7 +80,7 @@ def test_error_answers_name_their_codes_in_the_envelope(document):
 
     assert schema["properties"]["ok"] == {"const": False}
     assert schema["properties"]["error"]["allOf"][1] == {
-        "properties": {"code": {"enum": ["version_conflict", "idempotency_in_progress"]}}
+        "properties": {"code": {"enum": ["version_conflict", "version_exhausted", "idempotency_in_progress"]}}
     }
     assert {"version_conflict", "validation_error", "unauthenticated", "transient_conflict"} <= set(codes)
 
