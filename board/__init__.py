@@ -31,7 +31,7 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the board app; test_config overrides the environment."""
-    from board import api, config, errors
+    from board import api, config, errors, idempotency
     from board.accounts import permissions
 
     app = Flask(__name__, instance_relative_config=True)
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     permissions.init_app(app)
+    idempotency.init_app(app)
     errors.register_errorhandlers(app)
     register_commands(app)
     register_middleware(app)
@@ -59,11 +60,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from board import api, metrics, web
+    from board import api, metrics, openapi, web
     from board.accounts import api as accounts_api
 
     app.register_blueprint(api.bp)
     app.register_blueprint(accounts_api.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(web.bp)
     metrics.init_app(app)
 

@@ -18,8 +18,26 @@ from board.retry import current_policy
 bp = Blueprint("api", __name__)
 
 
+def decimal_up_to(limit: int) -> str:
+    """A regular expression for the decimal numbers 1..limit, without leading zeros."""
+    digits = str(limit)
+    shorter = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = [
+        f"{digits[:i]}[{'1' if i == 0 else '0'}-{int(digit) - 1}][0-9]{{{len(digits) - i - 1}}}"
+        for i, digit in enumerate(digits)
+        if int(digit) > (1 if i == 0 else 0)
+    ]
+    return "(?:" + "|".join([*shorter, *same_length, digits]) + ")"
+
+
 class AppointmentIdConverter(IntegerConverter):
-    """A positive bigint; anything else in the path is simply not found."""
+    """A positive bigint; anything else in the path is simply not found.
+
+    The range is in the regex, not only in to_python: werkzeug answers 405 rather than 404 when
+    a path matches another method's rule and this one's conversion fails (PATCH /api/appointments/0).
+    """
+
+    regex = decimal_up_to(ID_MAX)
 
     def __init__(self, map, *args, **kwargs):
         super().__init__(map, min=1, max=ID_MAX)
@@ -81,7 +99,7 @@ def board():
 @requires("staff")
 def create_appointment():
     fields = load_body(schemas.appointment_in)
-    card = appointments.create_appointment(get_engine(), by=current_identity(), **fields)
+    card = appointments.create_appointment(get_engine(), by=current_identity(), retry=current_policy(), **fields)
     location = url_for("api.get_appointment", appointment_id=card.id)
     return ok(schemas.card_out(card), 201, {"Location": location})
 

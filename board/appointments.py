@@ -59,11 +59,16 @@ def create_appointment(
     status: str,
     by: Actor | None = None,
     notes: str = "",
+    retry: RetryPolicy | None = None,
 ) -> Row:
     """Insert one appointment at version 1, with its `created` event; return its card."""
     fields = {"title": title, "customer": customer, "scheduled_at": scheduled_at, "status": status, "notes": notes}
-    with one_statement(engine) as conn:
-        return conn.execute(CREATE, {**fields, **changes.by_params(by or NOBODY)}).one()
+    return changes.run(
+        engine,
+        retry or RetryPolicy(),
+        lambda conn: conn.execute(CREATE, {**fields, **changes.by_params(by or NOBODY)}).one(),
+        single_statement=True,
+    )
 
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.sql.selectable import CTE
 
 from board.errors import NotFound, VersionConflict, VersionExhausted
 from board.models import VERSION_MAX, Appointment, AppointmentEvent
-from board.db import one_statement
+from board.db import one_statement, request_transaction, transaction
 
 if TYPE_CHECKING:
     from board.retry import RetryPolicy
@@ -127,8 +127,11 @@ def run(engine: Engine, retry: "RetryPolicy", work: Callable[[Connection], T], *
     a read), so autocommit may stand in for BEGIN/COMMIT.
     """
 
-    def transaction() -> T:
-        with one_statement(engine) if single_statement else engine.begin() as conn:
+    def attempt() -> T:
+        if single_statement and request_transaction() is None:
+            with one_statement(engine) as conn:
+                return work(conn)
+        with transaction(engine) as conn:
             return work(conn)
 
-    return retry.run(transaction)
+    return retry.run(attempt)

@@ -6,12 +6,14 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
@@ -238,3 +240,38 @@ def init_app(app: Flask) -> None:
 
 def get_engine() -> Engine:
     return current_app.extensions["board.engine"]
+
+
+def request_transaction() -> Connection | None:
+    """The connection of the transaction this request already holds open, if any.
+
+    An Idempotency-Key's write opens it (board.idempotency) so that the change and its stored
+    answer commit together; use cases then run inside it instead of beginning their own.
+    """
+    return g.get("board_transaction") if has_request_context() else None
+
+
+@contextmanager
+def use_cases_join(conn: Connection) -> Iterator[None]:
+    """Make the use cases this request runs join `conn`'s transaction (see request_transaction)."""
+    g.board_transaction = conn
+    try:
+        yield
+    finally:
+        g.pop("board_transaction", None)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """A use case's transaction: its own, or a savepoint in the request's (see request_transaction).
+
+    The savepoint lets a use case that fails (a conflict, a taken username) leave the request's
+    transaction usable, so the answer that changed nothing can still be stored and committed.
+    """
+    conn = request_transaction()
+    if conn is None:
+        with engine.begin() as conn:
+            yield conn
+    else:
+        with conn.begin_nested():
+            yield conn

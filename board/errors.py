@@ -132,6 +132,24 @@ class VersionExhausted(VersionConflict):
     )
 
 
+class IdempotencyKeyReused(BoardError):
+    status = 422
+    code = "idempotency_key_reused"
+    message = (
+        "This Idempotency-Key was sent before with another request (method, path or body); "
+        "send a fresh key for each intended change."
+    )
+
+
+class IdempotencyInProgress(BoardError):
+    status = 409
+    code = "idempotency_in_progress"
+    message = "The first request with this Idempotency-Key is still running; resend the same request in a moment."
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
+
+
 class TransientConflict(BoardError):
     """The database hit a deadlock or serialization failure twice; resending the same request is safe."""
 

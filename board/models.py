@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     MetaData,
     Text,
     UniqueConstraint,
@@ -173,3 +174,29 @@ class SignInFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index(None, "username_key", "failed_at"),)
+
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
+class IdempotencyKey(Base):
+    """A write sent with an Idempotency-Key: its fingerprint and the answer stored with its change."""
+
+    __tablename__ = "idempotency_keys"
+
+    # Scoped to the account: two callers' keys never collide.
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    # SHA-256 of method, path with query, and body: a reused key with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(Text)
+    # NULL only inside the first request's transaction: the answer is written before it commits.
+    status: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"char_length(key) BETWEEN 1 AND {IDEMPOTENCY_KEY_MAX_LENGTH}", name="key_length"),
+        # Serves the purge of keys older than a day.
+        Index(None, "created_at"),
+    )

@@ -22,7 +22,9 @@ from tests.served import granian
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every table a test may write to, emptied before each test.
-TABLES = ("appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures")
+TABLES = (
+    "appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures", "idempotency_keys"
+)
 
 
 def alembic_config(url: URL) -> Config:

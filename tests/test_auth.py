@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from board.accounts.permissions import unmarked_routes
+from board.accounts.permissions import PUBLIC, unmarked_routes
 from tests.factories import PASSWORD, AppointmentFactory, UserFactory, token_for
 from tests.helpers import table_rows
 
@@ -25,9 +25,17 @@ def every_protected_route(app):
         for argument in rule.arguments:
             path = path.replace(f"<{rule._converters[argument].__class__.__name__}:{argument}>", "1")
         path = "/".join("1" if part.startswith("<") else part for part in path.split("/"))
+        if getattr(app.view_functions[rule.endpoint], "required_role", None) == PUBLIC:
+            continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            if (method, rule.rule) != ("POST", "/api/session"):
-                yield method, path
+            yield method, path
+
+
+def test_only_signing_in_and_the_api_description_are_public(app):
+    public = {rule.endpoint for rule in app.url_map.iter_rules()
+              if getattr(app.view_functions[rule.endpoint], "required_role", None) == PUBLIC}
+
+    assert public == {"accounts.sign_in", "openapi.document_json", "openapi.docs"}
 
 
 def assert_unauthenticated(response):

@@ -8,6 +8,7 @@ from board.accounts import throttle
 from board.accounts.passwords import hash_password, needs_rehash, verify_password
 from board.accounts.secrets import new_secret, secret_hash
 from board.accounts.users import find_user
+from board.db import transaction
 from board.errors import Unauthenticated
 from board.models import User, UserSession
 
@@ -61,6 +62,6 @@ def insert_session(conn: Connection, user_id: int) -> str:
 
 
 def sign_out(engine: Engine, session_id: int) -> None:
-    with engine.begin() as conn:
+    with transaction(engine) as conn:
         conn.execute(delete(UserSession).where(UserSession.id == session_id))
 

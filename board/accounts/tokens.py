@@ -6,6 +6,7 @@ from sqlalchemy import Engine, Row, func, insert, select, update
 
 from board.accounts.roles import at_least
 from board.accounts.secrets import TOKEN_PREFIX, new_secret, secret_hash
+from board.db import transaction
 from board.errors import NotFound, ValidationFailed
 from board.models import ApiToken, User
 
@@ -60,7 +61,7 @@ def revoke_token(engine: Engine, token_id: int, owner_id: int | None = None) -> 
     condition = [ApiToken.id == token_id]
     if owner_id is not None:
         condition.append(ApiToken.user_id == owner_id)
-    with engine.begin() as conn:
+    with transaction(engine) as conn:
         revoked = conn.scalar(
             update(ApiToken)
             .where(*condition)

@@ -4,6 +4,7 @@ from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, up
 from sqlalchemy.exc import IntegrityError
 
 from board.accounts.passwords import hash_password
+from board.db import transaction
 from board.errors import LastAdmin, NotFound, UsernameTaken
 from board.models import User, UserSession
 
@@ -18,7 +19,7 @@ def create_user(engine: Engine, *, username: str, name: str, role: str, password
         .returning(*USER_COLUMNS)
     )
     try:
-        with engine.begin() as conn:
+        with transaction(engine) as conn:
             return conn.execute(statement).one()
     except IntegrityError as error:
         if "uq_users_username_lower" in str(error.orig):
@@ -65,7 +66,7 @@ def update_user(
         values["password_hash"] = hash_password(password)
     if disabled is not None:
         values["disabled"] = disabled
-    with engine.begin() as conn:
+    with transaction(engine) as conn:
         # Locking every active admin serialises changes to admins: two admins demoting each
         # other at once cannot both see the other as the one who remains.
         admins = conn.scalars(
