@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { byLabel, eventLabel, eventTime, statusLabel, tokenState } from "../../static/labels.js";
+import { byLabel, eventLabel, eventSentence, eventTime, statusLabel, tokenState } from "../../static/labels.js";
 
 test("statuses read as words", () => {
   assert.equal(statusLabel("CHECKED_IN"), "Checked in");
@@ -42,4 +42,26 @@ test("a token is active until it is revoked or expires", () => {
   assert.equal(tokenState({ revoked_at: null, expires_at: "2026-03-11T00:00:00Z" }, now), "Active");
   assert.equal(tokenState({ revoked_at: null, expires_at: "2026-03-10T11:59:59Z" }, now), "Expired");
   assert.equal(tokenState({ revoked_at: "2026-03-09T08:00:00Z", expires_at: null }, now), "Revoked");
+});
+
+test("history items read as sentences with who and when", () => {
+  const time = (iso) => new Date(iso).toISOString().slice(11, 16);
+  const clock = { when: time, time, day: (iso) => new Date(iso).toISOString().slice(0, 10),
+    full: (iso) => new Date(iso).toISOString().slice(0, 16).replace("T", " ") };
+  const ana = { username: "ana", name: "Ana", token: null };
+  const sam = { username: "sam", name: "Sam", token: null };
+
+  assert.equal(eventSentence({ kind: "moved", from_status: "CHECKED_IN", to_status: "IN_PROGRESS", by: ana,
+    at: "2026-03-10T10:42:00+00:00" }, clock), "Moved from Checked in to In progress by Ana, 10:42");
+  assert.equal(eventSentence({ kind: "edited", changes: { customer: { from: "Jon", to: "John" } }, by: sam,
+    at: "2026-03-10T10:44:00+00:00" }, clock), "Customer changed from Jon to John by Sam, 10:44");
+  assert.equal(eventSentence({ kind: "edited", by: sam, at: "2026-03-10T10:45:00+00:00", changes: {
+    scheduled_at: { from: "2026-03-10T09:00:00+00:00", to: "2026-03-10T11:30:00+00:00" }, notes: { from: "", to: "Key under the mat" },
+  } }, clock), "Time changed from 09:00 to 11:30 and Note added: “Key under the mat” by Sam, 10:45");
+  assert.equal(eventSentence({ kind: "edited", by: sam, at: "2026-03-10T10:46:00+00:00", changes: {
+    scheduled_at: { from: "2026-03-10T09:00:00+00:00", to: "2026-03-11T08:00:00+00:00" },
+  } }, clock), "Time changed from 2026-03-10 09:00 to 2026-03-11 08:00 by Sam, 10:46");
+  assert.equal(eventSentence({ kind: "created", by: null, at: "2026-03-10T08:00:00+00:00" }, clock),
+    "Created by someone before sign-in existed, 08:00");
+  assert.equal(eventSentence({ kind: "deleted", by: ana, at: "2026-03-10T12:00:00+00:00" }, clock), "Deleted by Ana, 12:00");
 });
