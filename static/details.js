@@ -27,9 +27,10 @@ const el = {
 };
 const form = cardForm("card");
 
-// While the dialog is open: { base, seen, timeZone, editable, hooks, clash, busy }
+// While the dialog is open: { base, seen, gone, timeZone, editable, hooks, clash, busy }
 //   base:  the card as this person opened it (or as last saved here): what "mine" is compared with
 //   seen:  the newest version the board showed while open, so a change is told once
+//   gone:  a refresh found the card deleted
 //   clash: { theirs, mine, clashes } while the person chooses between theirs and mine
 let open = null;
 
@@ -52,7 +53,7 @@ export function setUpDetails() {
 
 // Open the details of `card`. hooks: { onSaved(card), onDeleted(id) } keep the board in step.
 export function openDetails(card, { timeZone, editable, onSaved, onDeleted }) {
-  open = { base: card, seen: card.version, timeZone, editable, hooks: { onSaved, onDeleted }, clash: null, busy: false };
+  open = { base: card, seen: card.version, timeZone, editable, hooks: { onSaved, onDeleted }, gone: false, clash: null, busy: false };
   el.heading.textContent = card.title;
   form.fill(card, timeZone);
   form.clearErrors();
@@ -62,6 +63,7 @@ export function openDetails(card, { timeZone, editable, onSaved, onDeleted }) {
   el.clash.hidden = true;
   el.changed.hidden = true;
   el.message.textContent = "";
+  el.history.replaceChildren();
   if (!el.dialog.open) el.dialog.showModal();
   loadHistory();
 }
@@ -73,14 +75,16 @@ export function detailsOpenFor() {
 // The board was refreshed: `card` is the open card as it now shows (undefined when it is no
 // longer on the board). Say so in the dialog when it changed under the person.
 export async function boardRefreshed(card) {
-  if (!open) return;
+  if (!open || open.gone) return;
   const mine = open;
   if (card === undefined) {
     const result = await fetchCard(mine.base.id);
     if (open !== mine) return;
     if (result.outcome === "gone") {
+      mine.gone = true;
       showChanged("Someone deleted this appointment meanwhile: it is no longer on the board.");
       for (const node of el.form.querySelectorAll(".edit-only")) node.hidden = true;
+      loadHistory();
       return;
     }
     if (result.outcome !== "found") return;
@@ -178,6 +182,7 @@ function showClash(theirs, mine, clashes) {
     return row;
   }));
   el.message.textContent = "Nothing was saved yet: choose whose values to keep.";
+  form.setEditable(false); // what is chosen is what the table shows
   el.clash.hidden = false;
   el.keepMine.focus();
 }
@@ -187,6 +192,7 @@ async function chooseMine() {
   if (!clash || open.busy) return;
   el.clash.hidden = true;
   open.clash = null;
+  form.setEditable(true);
   const patch = keepMine(open.base, clash.mine, clash.theirs);
   if (!patch) return finish(clash.theirs, null);
   await send(clash.theirs, clash.mine, patch, null);
@@ -197,6 +203,7 @@ async function chooseTheirs() {
   if (!clash || open.busy) return;
   el.clash.hidden = true;
   open.clash = null;
+  form.setEditable(true);
   const { mine, patch } = useTheirs(open.base, clash.mine, clash.theirs, clash.clashes);
   form.fill(mine, open.timeZone);
   if (!patch) return finish(clash.theirs, null, "Their version was kept; yours was dropped.");

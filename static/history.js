@@ -20,16 +20,17 @@ export function setUpHistory() {
 export async function openHistory(card, timeZone) {
   const mine = ++opened;
   el.title.textContent = `History of ${card.title}`;
+  el.list.replaceChildren();
   if (!el.dialog.open) el.dialog.showModal();
   await showHistory(el.list, el.message, card.id, timeZone, () => mine === opened);
 }
 
-// Load a card's history into `list`, newest first, saying in `message` what went wrong.
-// `stillWanted()` is false once another load replaced this one. Answers the items, oldest first.
+// Load a card's history into `list`, newest first, saying in `message` what went wrong; the list
+// on screen stays until the new one is in. `stillWanted()` is false once another load replaced
+// this one. Answers the items, oldest first.
 export async function showHistory(list, message, id, timeZone, stillWanted = () => true) {
-  list.replaceChildren();
   list.setAttribute("aria-busy", "true");
-  message.textContent = "Loading…";
+  if (!list.children.length) message.textContent = "Loading…";
   const items = await fetchHistory(id);
   if (!stillWanted()) return null;
   list.setAttribute("aria-busy", "false");

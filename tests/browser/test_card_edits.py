@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from board.accounts.tokens import create_token
 from tests.browser.board_page import DAY, BoardPage, api_call
+from tests.browser.conftest import SCREENSHOTS
 from tests.factories import AppointmentFactory
 from tests.helpers import table_rows
 
@@ -175,6 +176,9 @@ def test_a_conflict_on_the_same_field_shows_both_values_and_keep_mine_saves_mine
     expect(row.locator(".theirs")).to_have_text("Johan")
     expect(row.locator(".mine")).to_have_text("John")
     expect(clash.locator("tbody tr")).to_have_count(1)
+    expect(field(dialog, "Customer")).not_to_be_editable()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "edit-conflict-on-the-same-field.png")
     # Nothing is overwritten before the person chooses.
     assert (stored(engine, oil.id)["customer"], stored(engine, oil.id)["version"]) == ("Johan", 2)
 
@@ -263,6 +267,8 @@ def test_changes_made_elsewhere_show_within_one_refresh_and_an_open_dialog_says_
     expect(board.card(oil.id)).to_have_count(0)
     expect(dialog.locator("#card-changed")).to_have_text("Someone deleted this appointment meanwhile: it is no longer on the board.")
     expect(dialog.get_by_role("button", name="Save")).to_be_hidden()
+    expect(dialog.locator("#card-history .history-item").first).to_have_text(re.compile(
+        rf"^Deleted by Sam with the token “Sam's script”, {CLOCK}$"))
 
 
 def test_a_drag_that_lost_only_to_an_edit_of_another_field_is_sent_again_without_a_word(
