@@ -55,6 +55,6 @@ async function submit(event) {
   }
   el.message.textContent = "";
   el.dialog.close();
-  announce(`${result.card.title} was added to the board.`);
+  announce(`${result.card.title} was created.`);
   context.onCreated(result.card);
 }

@@ -248,6 +248,31 @@ def test_delete_asks_to_confirm_then_removes_the_card_and_keeps_its_history(page
     expect(board.card(oil.id)).to_have_count(0)
 
 
+def test_deleting_a_card_someone_changed_meanwhile_shows_their_version_and_asks_again(
+    page, live_server, engine, sam, staff_account
+):
+    oil = card(9, title="Oil change", customer="Jon")
+    board = BoardPage(page, live_server, staff_account).open()
+    dialog = open_details(board, oil.id)
+    sam_says(live_server, sam, "PATCH", f"/api/appointments/{oil.id}", {"customer": "Johan", "version": 1})
+
+    dialog.get_by_role("button", name="Delete").click()
+    dialog.get_by_role("button", name="Yes, delete").click()
+
+    expect(dialog.locator("#card-message")).to_have_text(
+        "Someone changed this appointment meanwhile; it now shows their version. Delete again if you still want to.")
+    expect(field(dialog, "Customer")).to_have_value("Johan")
+    expect(dialog.locator("#card-history .history-item").first).to_contain_text("Customer changed from Jon to Johan")
+    assert (stored(engine, oil.id)["deleted"], stored(engine, oil.id)["version"]) == (False, 2)
+
+    dialog.get_by_role("button", name="Delete").click()
+    dialog.get_by_role("button", name="Yes, delete").click()
+
+    expect(dialog).to_be_hidden()
+    expect(board.card(oil.id)).to_have_count(0)
+    assert (stored(engine, oil.id)["deleted"], stored(engine, oil.id)["version"]) == (True, 3)
+
+
 def test_changes_made_elsewhere_show_within_one_refresh_and_an_open_dialog_says_so(page, live_server, sam, staff_account):
     oil, brakes = card(9, title="Oil change"), card(10, title="Brake inspection")
     board = BoardPage(page, live_server, staff_account).open(refresh_ms=300)
@@ -287,6 +312,7 @@ def test_a_drag_that_lost_only_to_an_edit_of_another_field_is_sent_again_without
     expect(board.card(oil.id)).to_have_attribute("data-version", "3")
     expect(board.announcer()).to_have_text("Oil change moved to Ready.")
     expect(board.toast()).to_have_count(0)
+    expect(page.locator("#card-dialog")).to_be_hidden()  # the click that ends a drag opens nothing
     assert moves == [1, 2]
     now = stored(engine, oil.id)
     assert (now["status"], now["notes"], now["version"]) == ("READY", "Squeaky brakes", 3)
