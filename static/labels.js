@@ -1,4 +1,5 @@
 // How statuses, people and history entries are named on screen: pure, so Node can test it.
+import { joinWords } from "./cardfields.js";
 
 export function statusLabel(status) {
   const words = status.toLowerCase().replaceAll("_", " ");
@@ -13,28 +14,9 @@ export function byLabel(by) {
   return by.token ? `by ${who} with the token “${by.token}”` : `by ${who}`;
 }
 
-const FIELD_LABELS = { title: "title", customer: "customer", scheduled_at: "time", status: "status" };
-
-// What one event of a card's history did: "Scheduled → Checked in", "Edited the title and time".
-export function eventLabel(item) {
-  const kind = item.kind ?? "moved"; // history items before events had kinds were all moves
-  if (kind === "moved") return `${statusLabel(item.from_status)} → ${statusLabel(item.to_status)}`;
-  if (kind === "created") return "Created";
-  if (kind === "deleted") return "Deleted";
-  if (kind === "edited") {
-    const fields = Object.keys(item.changes ?? {}).map((field) => FIELD_LABELS[field] ?? field.replaceAll("_", " "));
-    return fields.length ? `Edited the ${joinWords(fields)}` : "Edited";
-  }
-  return statusLabel(kind);
-}
-
 // When the event happened: `at`, or `moved_at` from servers before events had kinds.
 export function eventTime(item) {
   return item.at ?? item.moved_at;
-}
-
-function joinWords(words) {
-  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
 // What a token's state is now, for its row in the account panel.
