@@ -104,3 +104,55 @@ async function readJson(response) {
     return null;
   }
 }
+
+function failure(result) {
+  if (result.status === 0) return { outcome: "failed", message: "The server could not be reached; nothing was changed." };
+  return { outcome: "failed", message: result.error?.message ?? `The server answered ${result.status}; nothing was changed.` };
+}
+
+// Create a card. Answers { outcome: "created", card }, { outcome: "invalid", error } (a 422 with
+// field details), { outcome: "signed_out" } or { outcome: "failed", message }.
+export async function createCard(fields) {
+  const result = await call("POST", "/api/appointments", fields);
+  if (result.ok) return { outcome: "created", card: result.data };
+  if (result.status === 401) return { outcome: "signed_out" };
+  if (result.status === 422) return { outcome: "invalid", error: result.error };
+  return failure(result);
+}
+
+// Save fields of a card seen at patch.version. Answers "saved" (card), "conflict" (current),
+// "gone" (deleted meanwhile), "invalid" (error), "signed_out" or "failed" (message).
+export async function editCard(id, patch) {
+  const result = await call("PATCH", `/api/appointments/${id}`, patch);
+  if (result.ok) return { outcome: "saved", card: result.data };
+  if (result.status === 409 && result.error?.current) return { outcome: "conflict", current: result.error.current };
+  if (result.status === 404) return { outcome: "gone" };
+  if (result.status === 401) return { outcome: "signed_out" };
+  if (result.status === 422) return { outcome: "invalid", error: result.error };
+  return failure(result);
+}
+
+// Delete a card seen at `version`. Answers "deleted", "conflict" (current), "gone", "signed_out" or "failed".
+export async function deleteCard(id, version) {
+  const result = await call("DELETE", `/api/appointments/${id}?version=${encodeURIComponent(version)}`);
+  if (result.ok) return { outcome: "deleted" };
+  if (result.status === 409 && result.error?.current) return { outcome: "conflict", current: result.error.current };
+  if (result.status === 404) return { outcome: "gone" };
+  if (result.status === 401) return { outcome: "signed_out" };
+  return failure(result);
+}
+
+// One card as the server has it now: { outcome: "found", card }, "gone", "signed_out" or "failed".
+export async function fetchCard(id) {
+  const result = await call("GET", `/api/appointments/${id}`);
+  if (result.ok) return { outcome: "found", card: result.data };
+  if (result.status === 404) return { outcome: "gone" };
+  if (result.status === 401) return { outcome: "signed_out" };
+  return failure(result);
+}
+
+// A card's history, oldest first, or null when it could not be loaded.
+export async function fetchHistory(id) {
+  const result = await call("GET", `/api/appointments/${id}/history`);
+  return result.ok ? result.data : null;
+}

@@ -90,8 +90,20 @@ function onPointerUp(event) {
   if (!drag || event.pointerId !== drag.pointerId) return;
   const { id, ghost } = drag;
   const target = ghost ? columnAt(event.clientX, event.clientY) : null;
+  if (ghost) swallowNextClick();
   endDrag();
   if (target) hooks.onDrop(id, target.dataset.status);
+}
+
+// A click follows the pointerup of a drag; it must not also open the card that was dragged.
+function swallowNextClick() {
+  const swallow = (event) => {
+    event.stopPropagation();
+    event.preventDefault();
+  };
+  document.addEventListener("click", swallow, { capture: true, once: true });
+  // When no click comes (the pointer ended outside the card), the next real click is not eaten.
+  setTimeout(() => document.removeEventListener("click", swallow, { capture: true }), 0);
 }
 
 function onPointerCancel(event) {

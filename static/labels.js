@@ -1,4 +1,5 @@
 // How statuses, people and history entries are named on screen: pure, so Node can test it.
+import { joinWords } from "./cardfields.js";
 
 export function statusLabel(status) {
   const words = status.toLowerCase().replaceAll("_", " ");
@@ -13,28 +14,9 @@ export function byLabel(by) {
   return by.token ? `by ${who} with the token “${by.token}”` : `by ${who}`;
 }
 
-const FIELD_LABELS = { title: "title", customer: "customer", scheduled_at: "time", status: "status" };
-
-// What one event of a card's history did: "Scheduled → Checked in", "Edited the title and time".
-export function eventLabel(item) {
-  const kind = item.kind ?? "moved"; // history items before events had kinds were all moves
-  if (kind === "moved") return `${statusLabel(item.from_status)} → ${statusLabel(item.to_status)}`;
-  if (kind === "created") return "Created";
-  if (kind === "deleted") return "Deleted";
-  if (kind === "edited") {
-    const fields = Object.keys(item.changes ?? {}).map((field) => FIELD_LABELS[field] ?? field.replaceAll("_", " "));
-    return fields.length ? `Edited the ${joinWords(fields)}` : "Edited";
-  }
-  return statusLabel(kind);
-}
-
 // When the event happened: `at`, or `moved_at` from servers before events had kinds.
 export function eventTime(item) {
   return item.at ?? item.moved_at;
-}
-
-function joinWords(words) {
-  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
 // What a token's state is now, for its row in the account panel.
@@ -42,4 +24,45 @@ export function tokenState(token, now = new Date()) {
   if (token.revoked_at) return "Revoked";
   if (token.expires_at && Date.parse(token.expires_at) <= now.getTime()) return "Expired";
   return "Active";
+}
+
+const FIELD_NAMES = { title: "Title", customer: "Customer", scheduled_at: "Time", notes: "Note" };
+const QUOTE_MAX = 60;
+
+function quoted(text) {
+  const short = text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 1)}…` : text;
+  return `“${short}”`;
+}
+
+// One field of an edit in words: "Customer changed from Jon to John", "Note added: “…”".
+function changeWords(field, { from, to }, clock) {
+  const name = FIELD_NAMES[field] ?? statusLabel(field);
+  if (field === "notes") {
+    if (!from) return `${name} added: ${quoted(to)}`;
+    if (!to) return `${name} removed`;
+    return `${name} changed to ${quoted(to)}`;
+  }
+  if (field === "scheduled_at") {
+    // A time moved within its day reads as two times; to another day, as two dates and times.
+    const show = clock.day(from) === clock.day(to) ? clock.time : clock.full;
+    return `${name} changed from ${show(from)} to ${show(to)}`;
+  }
+  return `${name} changed from ${from} to ${to}`;
+}
+
+// What one history item says, in words: "Moved from Checked in to In progress by Ana, 10:42".
+// `clock` shows times the way the board does: { when(iso) } for the event's time, and for the
+// times an edit changed { day(iso) } to tell their days apart, { time(iso) } and { full(iso) }.
+export function eventSentence(item, clock) {
+  const kind = item.kind ?? "moved";
+  let what;
+  if (kind === "moved") what = `Moved from ${statusLabel(item.from_status)} to ${statusLabel(item.to_status)}`;
+  else if (kind === "created") what = "Created";
+  else if (kind === "deleted") what = "Deleted";
+  else if (kind === "edited") {
+    const changes = Object.entries(item.changes ?? {}).map(([field, change]) => changeWords(field, change, clock));
+    what = changes.length ? joinWords(changes) : "Saved without changes";
+  } else what = statusLabel(kind);
+  const at = eventTime(item);
+  return `${what} ${byLabel(item.by)}${at ? `, ${clock.when(at)}` : ""}`;
 }

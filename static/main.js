@@ -1,10 +1,14 @@
-// The page: signs in, draws the board, turns drags, the Move to control and keys into moves, and refreshes.
+// The page: signs in, draws the board, turns drags, the Move to control and keys into moves, opens
+// cards and the New appointment form, and refreshes.
 import { openAccount, setUpAccount } from "./account.js";
 import { currentAccount, fetchBoard, moveCard, SessionEnded, signOut, whenSessionEnds } from "./api.js";
 import { announce, closeAllDialogs, make, toast } from "./dom.js";
+import { wallClock } from "./cardfields.js";
+import { boardRefreshed, detailsOpenFor, openDetails, setUpDetails } from "./details.js";
 import { cancelDrag, isDragging, setUpDrag } from "./drag.js";
 import { openHistory, setUpHistory } from "./history.js";
 import { statusLabel } from "./labels.js";
+import { openNewCard, setUpNewCard } from "./newcard.js";
 import { closePeople, openPeople, setUpPeople } from "./people.js";
 import { mayManagePeople, mayMove, SESSION_ENDED_MESSAGE, SIGNED_OUT_MESSAGE } from "./session.js";
 import { hideSignIn, setUpSignIn, showSignIn } from "./signin.js";
@@ -29,6 +33,7 @@ const el = {
   identity: document.getElementById("identity"),
   whoName: document.getElementById("who-name"),
   whoRole: document.getElementById("who-role"),
+  newCard: document.getElementById("new-card"),
   openAccount: document.getElementById("open-account"),
   openPeople: document.getElementById("open-people"),
   signOut: document.getElementById("sign-out"),
@@ -103,6 +108,7 @@ function showAccount(me) {
   el.openPeople.hidden = !mayManagePeople(me);
   if (!mayManagePeople(me)) closePeople();
   el.readOnly.hidden = mayMove(me);
+  el.newCard.hidden = !mayMove(me);
   document.body.classList.toggle("read-only", !mayMove(me));
   if (state.board) render();
 }
@@ -132,7 +138,7 @@ function showSignedOut(message) {
   state = board.emptyState();
   etag = null;
   el.columns.replaceChildren();
-  for (const node of [el.columns, el.loading, el.loadError, el.readOnly, el.identity, el.dayPicker]) node.hidden = true;
+  for (const node of [el.columns, el.loading, el.loadError, el.readOnly, el.identity, el.dayPicker, el.newCard]) node.hidden = true;
   document.body.classList.remove("read-only");
   setSync("");
   showSignIn(message);
@@ -182,6 +188,13 @@ async function load() {
   el.loadError.hidden = true;
   el.columns.hidden = false;
   render();
+  tellDetails();
+}
+
+// An open card's details hear of every refresh, so they can say the card changed under them.
+function tellDetails() {
+  const id = detailsOpenFor();
+  if (id !== null) boardRefreshed(board.findCard(state, id) ?? undefined);
 }
 
 function showLoadError(message) {
@@ -334,7 +347,12 @@ async function requestMove(id, status) {
   announce(`Moving ${card.title} to ${statusLabel(status)}…`);
 
   const session = sessionCount;
-  const result = await moveCard(id, status, card.version);
+  let result = await moveCard(id, status, card.version);
+  if (result.outcome === "conflict" && result.current?.status === card.status && session === sessionCount) {
+    // Someone edited another field (the card is still where this person saw it): nothing they
+    // did is undone by the move, so send it once more at the current version, without asking.
+    result = await moveCard(id, status, result.current.version);
+  }
   if (session !== sessionCount || result.outcome === "signed_out") return; // the sign-in form is showing
   if (result.outcome === "moved") {
     state = board.confirmMove(state, result.card);
@@ -362,16 +380,53 @@ function onSelectChange(event) {
 }
 
 function onCardClick(event) {
-  const button = event.target.closest(".history-button");
-  const card = button && board.findCard(state, Number(button.closest(".card").dataset.id));
-  if (card) openHistory(card, state.board.timezone);
+  const node = event.target.closest(".card");
+  const card = node && board.findCard(state, Number(node.dataset.id));
+  if (!card) return;
+  if (event.target.closest(".history-button")) openHistory(card, state.board.timezone);
+  else if (!event.target.closest(".move-to")) openCard(card);
+}
+
+function openCard(card) {
+  openDetails(card, { timeZone: state.board.timezone, editable: mayMove(account), onSaved: cardSaved, onDeleted: cardDeleted });
+}
+
+// ---- cards saved or deleted here: on the board at once, then a refresh to catch up
+
+function onBoardDays(card) {
+  const { date } = wallClock(card.scheduled_at, state.board.timezone);
+  return date >= state.board.from && date <= state.board.to;
+}
+
+function cardSaved(card) {
+  if (!state.board) return;
+  state = board.putCard(state, card, onBoardDays(card));
+  render();
+  load();
+}
+
+function cardDeleted(id) {
+  state = board.removeCard(state, id);
+  render();
+  load();
+}
+
+function newCard() {
+  if (!account || !state.board) return;
+  openNewCard(state.board.from, state.board.timezone, cardSaved);
 }
 
 function onCardKey(event) {
   const card = event.target;
-  if (!mayMove(account) || !card.classList?.contains("card") || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (!card.classList?.contains("card") || event.altKey || event.ctrlKey || event.metaKey) return;
   const current = board.findCard(state, Number(card.dataset.id));
   if (!current) return;
+  if (event.key === "Enter") {
+    event.preventDefault();
+    openCard(current);
+    return;
+  }
+  if (!mayMove(account)) return;
   const statuses = state.board.statuses;
   let status = null;
   if (event.key === "ArrowLeft") status = board.neighbourStatus(statuses, current.status, -1);
@@ -405,6 +460,8 @@ function start() {
   whenSessionEnds(() => endSession(SESSION_ENDED_MESSAGE));
   setUpSignIn(signedIn);
   setUpHistory();
+  setUpDetails();
+  setUpNewCard();
   setUpAccount();
   setUpPeople(refreshAccount);
   setUpDrag(el.columns, { mayPickUp, onDrop: requestMove, onEnd: afterDrag });
@@ -417,6 +474,7 @@ function start() {
   el.previousDay.addEventListener("click", () => el.day.value && goToDay(shiftDay(el.day.value, -1)));
   el.nextDay.addEventListener("click", () => el.day.value && goToDay(shiftDay(el.day.value, 1)));
   el.today.addEventListener("click", () => goToDay(null));
+  el.newCard.addEventListener("click", newCard);
   el.openAccount.addEventListener("click", () => account && openAccount(account));
   el.openPeople.addEventListener("click", () => account && openPeople(account));
   el.signOut.addEventListener("click", onSignOut);

@@ -111,3 +111,21 @@ export function neighbourStatus(statuses, status, offset) {
   const index = statuses.indexOf(status) + offset;
   return index >= 0 && index < statuses.length ? statuses[index] : null;
 }
+
+// A card saved here (created or edited): shown at once, in its time slot, at the newest version
+// known. `onBoard` says whether it still belongs to the days shown; a card that left them goes.
+export function putCard(state, card, onBoard = true) {
+  if (!state.board) return state;
+  if (!onBoard) return removeCard(state, card.id);
+  const known = findCard(state, card.id);
+  const kept = newer(card, known);
+  const status = isPending(state, card.id) ? state.pending[card.id].status : kept.status;
+  const others = state.board.cards.filter((other) => other.id !== card.id);
+  return { ...state, board: { ...state.board, cards: [...others, { ...kept, status }].sort(byTimeThenId) } };
+}
+
+// A card deleted here: gone from the board.
+export function removeCard(state, id) {
+  if (!state.board) return state;
+  return { board: { ...state.board, cards: state.board.cards.filter((card) => card.id !== id) }, pending: withoutPending(state.pending, id) };
+}

@@ -157,3 +157,20 @@ test("neighbourStatus steps left and right and stops at the ends", () => {
   assert.equal(neighbourStatus(STATUSES, "SCHEDULED", -1), null);
   assert.equal(neighbourStatus(STATUSES, "CANCELLED", 1), null);
 });
+
+test("putCard shows a new or edited card at once, in its time slot, never setting a card back", async () => {
+  const { putCard, removeCard, emptyState } = await import("../../static/state.js");
+  const at = (h) => `2026-03-10T${String(h).padStart(2, "0")}:00:00+00:00`;
+  const a = { id: 1, version: 2, status: "SCHEDULED", title: "A", scheduled_at: at(9) };
+  const b = { id: 2, version: 1, status: "SCHEDULED", title: "B", scheduled_at: at(11) };
+  const state = { board: { statuses: ["SCHEDULED", "READY"], cards: [a, b] }, pending: {} };
+
+  const added = putCard(state, { id: 3, version: 1, status: "SCHEDULED", title: "C", scheduled_at: at(10) });
+  assert.deepEqual(added.board.cards.map((card) => card.id), [1, 3, 2]);
+  const rescheduled = putCard(state, { ...a, version: 3, scheduled_at: at(12) });
+  assert.deepEqual(rescheduled.board.cards.map((card) => [card.id, card.version]), [[2, 1], [1, 3]]);
+  assert.equal(putCard(state, { ...a, version: 1, title: "old" }).board.cards[0].title, "A");
+  assert.deepEqual(putCard(state, a, false).board.cards.map((card) => card.id), [2]);
+  assert.deepEqual(removeCard(state, 2).board.cards.map((card) => card.id), [1]);
+  assert.equal(putCard(emptyState(), a).board, null);
+});
