@@ -31,7 +31,8 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the board app; test_config overrides the environment."""
-    from board import api, config, errors, idempotency
+    from board import api, config, errors
+    from board.http import idempotency
     from board.accounts import permissions
 
     app = Flask(__name__, instance_relative_config=True)
@@ -49,7 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from board import db, headers, logs, retry
+    from board import db, logs, retry
+    from board.http import headers
     from board.accounts import passwords
 
     logs.init_app(app)
@@ -60,7 +62,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from board import api, metrics, openapi, web
+    from board import api, metrics, web
+    from board.http import openapi
     from board.accounts import api as accounts_api
 
     app.register_blueprint(api.bp)
@@ -71,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_middleware(app: Flask) -> None:
-    from board.request_body import CountedBody
+    from board.http.request_body import CountedBody
 
     app.wsgi_app = CountedBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
 

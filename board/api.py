@@ -8,7 +8,8 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
-from board import appointments, history, metrics, moves, schemas
+from board import metrics, schemas
+from board.appointments import cards, history, moves
 from board.accounts.permissions import current_identity, requires
 from board.db import get_engine
 from board.errors import BadRequest, UnsupportedMediaType, ValidationFailed, envelope
@@ -84,8 +85,8 @@ def board():
     first = query.get("from_") or query.get("to") or today()
     last = query.get("to") or first
     zone = current_app.config["BOARD_ZONEINFO"]
-    cards = appointments.board_cards(get_engine(), first, last, zone)
-    response = ok(schemas.board_out(first, last, current_app.config["BOARD_TIMEZONE"], cards))
+    rows = cards.board_cards(get_engine(), first, last, zone)
+    response = ok(schemas.board_out(first, last, current_app.config["BOARD_TIMEZONE"], rows))
     # The ETag is a hash of the body itself, so it changes exactly when the board does: a move
     # (status, version, updated_at), a card entering or leaving the range, another day or zone.
     # The query still runs; what a 304 saves is the transfer and the page's re-render.
@@ -99,7 +100,7 @@ def board():
 @requires("staff")
 def create_appointment():
     fields = load_body(schemas.appointment_in)
-    card = appointments.create_appointment(get_engine(), by=current_identity(), retry=current_policy(), **fields)
+    card = cards.create_appointment(get_engine(), by=current_identity(), retry=current_policy(), **fields)
     location = url_for("api.get_appointment", appointment_id=card.id)
     return ok(schemas.card_out(card), 201, {"Location": location})
 
@@ -107,7 +108,7 @@ def create_appointment():
 @bp.get("/api/appointments/<appointment_id:appointment_id>")
 @requires("viewer")
 def get_appointment(appointment_id: int):
-    return ok(schemas.card_out(appointments.get_appointment(get_engine(), appointment_id)))
+    return ok(schemas.card_out(cards.get_appointment(get_engine(), appointment_id)))
 
 
 @bp.get("/api/appointments/<appointment_id:appointment_id>/history")
@@ -121,7 +122,7 @@ def get_history(appointment_id: int):
 def edit_appointment(appointment_id: int):
     fields = load_body(schemas.edit_in)
     version = fields.pop("version")
-    card = appointments.edit_card(get_engine(), current_policy(), appointment_id, version, fields, current_identity())
+    card = cards.edit_card(get_engine(), current_policy(), appointment_id, version, fields, current_identity())
     return ok(schemas.card_out(card))
 
 
@@ -129,7 +130,7 @@ def edit_appointment(appointment_id: int):
 @requires("staff")
 def delete_appointment(appointment_id: int):
     version = load_query(schemas.version_query)["version"]
-    card = appointments.delete_card(get_engine(), current_policy(), appointment_id, version, current_identity())
+    card = cards.delete_card(get_engine(), current_policy(), appointment_id, version, current_identity())
     return ok({"id": card.id, "version": card.version, "deleted": True})
 
 
@@ -148,8 +149,8 @@ def move_appointment(appointment_id: int):
 def move_many():
     fields = load_body(schemas.batch_move_in)
     batch = [moves.Move(item["id"], item["status"], item["version"]) for item in fields["moves"]]
-    cards = moves.move_cards(get_engine(), current_policy(), batch, current_identity())
-    return ok([schemas.card_out(card) for card in cards])
+    moved = moves.move_cards(get_engine(), current_policy(), batch, current_identity())
+    return ok([schemas.card_out(card) for card in moved])
 
 
 @bp.get("/healthz")

@@ -245,7 +245,7 @@ def get_engine() -> Engine:
 def request_transaction() -> Connection | None:
     """The connection of the transaction this request already holds open, if any.
 
-    An Idempotency-Key's write opens it (board.idempotency) so that the change and its stored
+    An Idempotency-Key's write opens it (board.http.idempotency) so that the change and its stored
     answer commit together; use cases then run inside it instead of beginning their own.
     """
     return g.get("board_transaction") if has_request_context() else None

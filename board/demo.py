@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from board import appointments
+from board.appointments import cards
 from board.accounts import users
 from board.db import get_engine
 
@@ -27,11 +27,11 @@ DEMO_CARDS = (
 def seed_today(engine, zone) -> int:
     """Add the demo cards for today unless today already has cards; return how many were added."""
     today = datetime.now(zone).date()
-    if appointments.board_cards(engine, today, today, zone):
+    if cards.board_cards(engine, today, today, zone):
         return 0
     for clock, title, customer, status in DEMO_CARDS:
         at = datetime.combine(today, time.fromisoformat(clock), tzinfo=zone)
-        appointments.create_appointment(engine, title, customer, at, status)
+        cards.create_appointment(engine, title, customer, at, status)
     return len(DEMO_CARDS)
 
 

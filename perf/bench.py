@@ -377,7 +377,7 @@ def run_pooler_mode(server, url, engine, seconds: int, logfile) -> list[dict]:
 
 def hot_path(url, pooler: str | None, cycles: int = HOT_PATH_CYCLES) -> dict:
     """One read and one move at a time through board's own functions (no HTTP, one connection): ms per cycle."""
-    from board import appointments, moves
+    from board.appointments import cards, moves
     from board.db import make_engine
     from board.models import STATUSES
     from board.retry import RetryPolicy
@@ -387,7 +387,7 @@ def hot_path(url, pooler: str | None, cycles: int = HOT_PATH_CYCLES) -> dict:
     try:
         cpu_before, started = time.process_time(), time.perf_counter()
         for i in range(cycles):
-            card = appointments.get_appointment(engine, 1 + i % ALL_CARDS)
+            card = cards.get_appointment(engine, 1 + i % ALL_CARDS)
             to_status = STATUSES[(STATUSES.index(card.status) + 1) % len(STATUSES)]
             moves.move_card(engine, retry, moves.Move(card.id, to_status, card.version))
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu_before

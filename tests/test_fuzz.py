@@ -7,7 +7,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from board import create_app
-from board.openapi import build_document
+from board.http.openapi import build_document
 from tests import factories
 from tests.helpers import http_json
 

@@ -3,7 +3,7 @@
 import pytest
 from openapi_spec_validator import validate
 
-from board.openapi import DOCUMENTED_PREFIXES, OPERATIONS, build_document, openapi_path
+from board.http.openapi import DOCUMENTED_PREFIXES, OPERATIONS, build_document, openapi_path
 from board.schemas import TEXT_MAX_LENGTH
 from board.web import CONTENT_SECURITY_POLICY
 

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from board.openapi import OPERATIONS
+from board.http.openapi import OPERATIONS
 
 
 def test_docs_page_renders_every_operation_without_breaking_its_csp(page, live_server):

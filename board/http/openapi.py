@@ -16,7 +16,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
 from marshmallow import Schema, fields, validate
 
-from board import errors, idempotency, schemas
+from board import errors, schemas
+from board.http import idempotency
 from board.accounts import schemas as account_schemas
 from board.accounts.permissions import PUBLIC, WRITE_METHODS, public
 from board.accounts.sessions import COOKIE_NAME

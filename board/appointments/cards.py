@@ -1,4 +1,4 @@
-"""Cards: create, read, edit, delete, and the board of days; every change through board.changes."""
+"""Cards: create, read, edit, delete, and the board of days; every change through board.appointments.changes."""
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Row, bindparam, case, func, insert, literal, select
 
-from board import changes
-from board.changes import CARD_COLUMNS, LIVE, Actor, event_by, read_card
+from board.appointments import changes
+from board.appointments.changes import CARD_COLUMNS, LIVE, Actor, event_by, read_card
 from board.db import one_statement
 from board.errors import NotFound
 from board.models import Appointment, AppointmentEvent
@@ -73,7 +73,7 @@ def create_appointment(
 
 
 def _as_json(name: str, value):
-    # Times go into the event as UTC without an offset; board.history gives them back their +00:00.
+    # Times go into the event as UTC without an offset; board.appointments.history gives them back their +00:00.
     return func.to_jsonb(func.timezone("UTC", value) if name == "scheduled_at" else value)
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from board import changes
-from board.changes import CARD_COLUMNS, LIVE, Actor
+from board.appointments import changes
+from board.appointments.changes import CARD_COLUMNS, LIVE, Actor
 from board.errors import NotFound, VersionConflict, VersionExhausted
 from board.models import VERSION_MAX, Appointment
 from board.retry import RetryPolicy

@@ -1,0 +1,1 @@
+"""Cards: creating, reading, moving, editing and deleting them, and their history of events."""
