@@ -20,17 +20,22 @@ EARLIEST_DAY = EARLIEST_TIME.date()
 LATEST_DAY = date(9998, 12, 31)
 
 
+def refuse_invalid_characters(text: str, control_message: str, allowed_controls: str = "") -> None:
+    """Refuse control characters (but `allowed_controls`) and lone surrogates in text not yet stripped."""
+    # Before stripping: str.strip() removes some control characters (\x1c-\x1f) as whitespace,
+    # and would hide them from this rule.
+    if any(unicodedata.category(char) == "Cc" and char not in allowed_controls for char in text):
+        raise ValidationError(control_message)
+    if any(unicodedata.category(char) == "Cs" for char in text):
+        raise ValidationError("Must be valid Unicode text: a lone surrogate such as \\ud800 is not a character.")
+
+
 class Text(fields.String):
     """Text of 1 to 200 characters once surrounding whitespace is stripped, with no control characters."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        # Checked before stripping: str.strip() removes some control characters (\x1c-\x1f)
-        # as whitespace, and would hide them from this rule.
-        if any(unicodedata.category(char) == "Cc" for char in text):
-            raise ValidationError("Must not contain control characters such as tabs, newlines or NUL.")
-        if any(unicodedata.category(char) == "Cs" for char in text):
-            raise ValidationError("Must be valid Unicode text: a lone surrogate such as \\ud800 is not a character.")
+        refuse_invalid_characters(text, "Must not contain control characters such as tabs, newlines or NUL.")
         text = text.strip()
         if not text:
             raise ValidationError("Must not be empty.")
@@ -44,10 +49,7 @@ class Notes(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in text):
-            raise ValidationError("Must not contain control characters other than newline and tab.")
-        if any(unicodedata.category(char) == "Cs" for char in text):
-            raise ValidationError("Must be valid Unicode text: a lone surrogate such as \\ud800 is not a character.")
+        refuse_invalid_characters(text, "Must not contain control characters other than newline and tab.", "\n\t")
         text = text.strip()
         if len(text) > NOTES_MAX_LENGTH:
             raise ValidationError(f"Must be at most {NOTES_MAX_LENGTH} characters.")

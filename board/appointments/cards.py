@@ -15,9 +15,6 @@ from board.errors import NotFound
 from board.models import Appointment, AppointmentEvent
 from board.retry import RetryPolicy
 
-EDITABLE = ("title", "customer", "scheduled_at", "notes")
-
-
 def _create_statement():
     """One statement: the card at version 1 and its `created` event."""
     created = (

@@ -178,6 +178,10 @@ class Operation:
 CONFLICT_CODES = ("version_conflict", "version_exhausted")
 NOT_FOUND = Answer("No such appointment (or nothing at this address).", codes=("not_found",))
 CARD = Answer("The card.", Card)
+STALE_CARD = Answer(
+    "Someone else changed it first: `current` is the card as it is now (or its version can count no higher).",
+    codes=CONFLICT_CODES,
+)
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("api.board", "GET"): Operation(
@@ -204,10 +208,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: Answer("The card at its new version.", Card),
             404: NOT_FOUND,
-            409: Answer(
-                "Someone else changed it first: `current` is the card as it is now (or its version can count no higher).",
-                codes=CONFLICT_CODES,
-            ),
+            409: STALE_CARD,
         },
         body=schemas.edit_in,
     ),
@@ -216,10 +217,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: Answer("The card is deleted at this version.", Deleted),
             404: NOT_FOUND,
-            409: Answer(
-                "Someone else changed it first: `current` is the card as it is now (or its version can count no higher).",
-                codes=CONFLICT_CODES,
-            ),
+            409: STALE_CARD,
         },
         query=schemas.version_query,
     ),
