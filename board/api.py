@@ -100,7 +100,7 @@ def board():
 @requires("staff")
 def create_appointment():
     fields = load_body(schemas.appointment_in)
-    card = cards.create_appointment(get_engine(), by=current_identity(), retry=current_policy(), **fields)
+    card = cards.create_appointment(get_engine(), current_policy(), fields, current_identity())
     location = url_for("api.get_appointment", appointment_id=card.id)
     return ok(schemas.card_out(card), 201, {"Location": location})
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from board.config import POOLERS, ConfigError
-from board.errors import DatabaseMisconfigured, DatabaseUnavailable, board_error_for, sqlstate_of
+from board.sqlstates import Meaning, meaning_of, sqlstate_of
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def one_statement(engine: Engine):
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-# What to do about each refusal at connect, by the SQLSTATE board.errors recovers for it.
+# What to do about each refusal at connect, by the SQLSTATE board.sqlstates recovers for it.
 MISCONFIGURATION_HINTS = {
     "28P01": "check the password in DATABASE_URL",
     "28000": "check the user name in DATABASE_URL and that the server lets it in (pg_hba.conf)",
@@ -197,15 +197,15 @@ def check_database(engine: Engine) -> None:
         with engine.connect() as conn:
             found = set(MigrationContext.configure(conn).get_current_heads())
     except DBAPIError as error:
-        problem = board_error_for(error)
-        if isinstance(problem, DatabaseMisconfigured):
+        meaning = meaning_of(error)
+        if meaning is Meaning.MISCONFIGURED:
             sqlstate = sqlstate_of(error)
             reason = str(error.orig).rsplit("FATAL:", 1)[-1].strip()
             hint = MISCONFIGURATION_HINTS.get(sqlstate, "check DATABASE_URL")
             raise ConfigError(
                 f"The database at {where} refused board: {reason} (SQLSTATE {sqlstate}); {hint}."
             ) from None
-        if isinstance(problem, DatabaseUnavailable):
+        if meaning is Meaning.UNAVAILABLE:
             log.warning("the database at %s is not answering at start; answering 503 until it does", where)
             return
         raise

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from board.appointments import cards
 from board.accounts import users
 from board.db import get_engine
+from board.retry import RetryPolicy
 
 DEMO_CARDS = (
     ("08:30", "Oil change", "Ada Lovelace", "COMPLETED"),
@@ -31,7 +32,8 @@ def seed_today(engine, zone) -> int:
         return 0
     for clock, title, customer, status in DEMO_CARDS:
         at = datetime.combine(today, time.fromisoformat(clock), tzinfo=zone)
-        cards.create_appointment(engine, title, customer, at, status)
+        fields = {"title": title, "customer": customer, "scheduled_at": at, "notes": "", "status": status}
+        cards.create_appointment(engine, RetryPolicy(), fields, cards.NOBODY)
     return len(DEMO_CARDS)
 
 

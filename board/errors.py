@@ -1,14 +1,13 @@
 """Domain errors, and the one place that turns any error into the JSON envelope."""
 
 import logging
-import re
 
-import psycopg
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from board.schemas import card_out
+from board.sqlstates import Meaning, meaning_of, sqlstate_of
 
 log = logging.getLogger(__name__)
 
@@ -190,21 +189,12 @@ class DatabaseMisconfigured(BoardError):
         self.sqlstate = sqlstate
 
 
-# What a database error means to the caller, by SQLSTATE: the exact code, else its class prefix.
-# Only 40P01 and 40001 are retried (board.retry); these errors reach the caller once the retry
-# gave up, or at once. Lock and statement timeouts are not retried: the lock holder is likely
-# still there, and a retry would double the time a request thread is stuck.
-SQLSTATE_ERRORS: dict[str, type[BoardError]] = {
-    "40P01": TransientConflict,  # deadlock_detected, twice
-    "40001": TransientConflict,  # serialization_failure, twice
-    "55P03": TransientConflict,  # lock_not_available: lock_timeout ran out
-    "57014": TransientConflict,  # query_canceled: statement_timeout ran out
-    "28P01": DatabaseMisconfigured,  # invalid_password
-    "28000": DatabaseMisconfigured,  # invalid_authorization_specification: no such role, pg_hba.conf says no
-    "3D000": DatabaseMisconfigured,  # invalid_catalog_name: no such database
-    "08P01": DatabaseMisconfigured,  # protocol_violation: e.g. PgBouncer refusing a startup parameter
-    "57P": DatabaseUnavailable,  # the server is shutting down, crashed, or is starting
-    "08": DatabaseUnavailable,  # connection exceptions
+# The answer a caller gets for each meaning of a database error (board.sqlstates classifies them);
+# a busy database is answered once board.retry gave up on a deadlock, or at once for a timeout.
+DATABASE_ERRORS: dict[Meaning, type[BoardError]] = {
+    Meaning.BUSY: TransientConflict,
+    Meaning.UNAVAILABLE: DatabaseUnavailable,
+    Meaning.MISCONFIGURED: DatabaseMisconfigured,
 }
 
 
@@ -267,45 +257,10 @@ def handle_database_error(error: DBAPIError) -> Response:
     return handle_board_error(board_error)
 
 
-# libpq keeps the SQLSTATE of a refused connection to itself (psycopg/psycopg#1188): psycopg's
-# error has only the server's FATAL message. These are the messages PostgreSQL and PgBouncer
-# send for the refusals that are configuration errors, with the SQLSTATE PostgreSQL gives them.
-REFUSED_AT_CONNECT = (
-    (re.compile(r"password authentication failed|no password supplied"), "28P01"),
-    (re.compile(r'role ".*" does not exist|no pg_hba\.conf entry|pg_hba\.conf rejects'), "28000"),
-    (re.compile(r'database ".*" does not exist|no such database'), "3D000"),
-    (re.compile(r"unsupported startup parameter"), "08P01"),
-)
-
-
-def sqlstate_of(exc: BaseException) -> str | None:
-    """Return the SQLSTATE of a database error, whether raised by psycopg or wrapped by SQLAlchemy."""
-    driver_error = getattr(exc, "orig", None) or exc
-    sqlstate = getattr(driver_error, "sqlstate", None)
-    if sqlstate is None and isinstance(driver_error, psycopg.OperationalError):
-        return refused_at_connect(str(driver_error))
-    return sqlstate
-
-
-def refused_at_connect(message: str) -> str | None:
-    """Return the SQLSTATE of a connection refused for its configuration, or None for any other failure."""
-    for pattern, sqlstate in REFUSED_AT_CONNECT:
-        if pattern.search(message):
-            return sqlstate
-    return None
-
-
 def board_error_for(error: DBAPIError) -> TransientConflict | DatabaseUnavailable | DatabaseMisconfigured | None:
     """Return the error the caller sees for a database error, or None if it is a bug of ours."""
-    sqlstate = sqlstate_of(error)
-    kind = None
-    if sqlstate is not None:
-        kind = SQLSTATE_ERRORS.get(sqlstate) or SQLSTATE_ERRORS.get(sqlstate[:3]) or SQLSTATE_ERRORS.get(sqlstate[:2])
-    # psycopg raises OperationalError without a SQLSTATE when it cannot reach the server at all.
-    unreachable = sqlstate is None and isinstance(error.orig, psycopg.OperationalError)
-    if kind is None and (error.connection_invalidated or unreachable):
-        kind = DatabaseUnavailable
-    return kind(sqlstate) if kind is not None else None
+    meaning = meaning_of(error)
+    return DATABASE_ERRORS[meaning](sqlstate_of(error)) if meaning is not None else None
 
 
 def handle_unexpected(error: Exception) -> Response:

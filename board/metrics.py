@@ -26,8 +26,8 @@ from board.errors import (
     UnsupportedMediaType,
     ValidationFailed,
     VersionConflict,
-    board_error_for,
 )
+from board.sqlstates import Meaning, meaning_of
 
 KINDS = ("single", "batch")
 # Label values come from closed sets, so no request can add a series: a made-up method is "other".
@@ -78,7 +78,7 @@ def outcome_of(error: BaseException) -> str:
         return "invalid"
     if isinstance(error, TransientConflict):
         return "transient"
-    if isinstance(error, DBAPIError) and isinstance(board_error_for(error), TransientConflict):
+    if isinstance(error, DBAPIError) and meaning_of(error) is Meaning.BUSY:
         return "transient"
     return "error"
 

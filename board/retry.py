@@ -11,19 +11,12 @@ from flask import Flask, current_app
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random
 
 from board import metrics
-from board.errors import TransientConflict, sqlstate_of
+from board.errors import TransientConflict
+from board.sqlstates import is_transient, sqlstate_of
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-DEADLOCK_DETECTED = "40P01"
-SERIALIZATION_FAILURE = "40001"
-TRANSIENT_SQLSTATES = frozenset({DEADLOCK_DETECTED, SERIALIZATION_FAILURE})
-
-
-def is_transient(exc: BaseException) -> bool:
-    return sqlstate_of(exc) in TRANSIENT_SQLSTATES
 
 
 @dataclass(frozen=True)

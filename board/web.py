@@ -4,23 +4,12 @@ from pathlib import Path
 
 from flask import Blueprint, Response
 
+from board.http import headers
+
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
-# Nothing inline and nothing from elsewhere: the page is only our own files and our own API.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-
 bp = Blueprint("web", __name__, static_folder=STATIC_DIR, static_url_path="/assets")
+bp.after_request(headers.add_page_headers)
 
 
 @bp.get("/")
@@ -31,9 +20,3 @@ def index() -> Response:
     response.headers["Cache-Control"] = "no-cache"
     return response
 
-
-@bp.after_request
-def security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response

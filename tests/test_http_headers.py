@@ -25,6 +25,23 @@ def test_every_response_forbids_mime_sniffing(client, card, path):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+@pytest.mark.parametrize("path, page", [
+    ("/", True), ("/assets/main.js", True), ("/assets/nope.js", True), ("/api/docs", True),
+    ("/api/openapi.json", True), ("/assets/swagger-ui/swagger-ui.css", True),
+    ("/api/board", False), ("/healthz", False), ("/metrics", False), ("/nothing", False),
+])
+def test_the_board_and_the_api_docs_carry_one_strict_csp_and_send_no_referer(client, path, page):
+    with client.get(path) as response:
+        response.get_data()
+
+    assert response.headers.get("Content-Security-Policy") == (PAGE_POLICY if page else None)
+    assert response.headers.get("Referrer-Policy") == ("no-referrer" if page else None)
+
+
 def test_customer_data_is_never_stored_by_a_cache(client, card):
     responses = [
         client.get(f"/api/appointments/{card.id}"),

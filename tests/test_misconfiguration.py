@@ -11,7 +11,6 @@ from alembic import command
 from alembic.config import Config
 from board.config import ConfigError
 from board.db import check_database
-from board.errors import refused_at_connect
 from alembic.script import ScriptDirectory
 from tests.conftest import ROOT, alembic_config
 
@@ -38,22 +37,6 @@ def the_one_line(started: subprocess.CompletedProcess) -> str:
     assert len(lines) == 1, started.stderr
     assert lines[0].startswith("board: ")
     return lines[0]
-
-
-@pytest.mark.parametrize("message, sqlstate", [
-    ('FATAL:  password authentication failed for user "board"', "28P01"),
-    ("FATAL:  password authentication failed", "28P01"),  # PgBouncer's
-    ("fe_sendauth: no password supplied", "28P01"),
-    ('FATAL:  role "ghost" does not exist', "28000"),
-    ('FATAL:  no pg_hba.conf entry for host "10.0.0.7", user "board", database "board", no encryption', "28000"),
-    ('FATAL:  database "nope" does not exist', "3D000"),
-    ("FATAL:  unsupported startup parameter: options", "08P01"),
-    ('connection to server at "127.0.0.1", port 1 failed: Connection refused', None),
-    ("connection timeout expired", None),
-    ("FATAL:  the database system is starting up", None),
-])
-def test_refusals_at_connect_are_told_apart_from_outages(message, sqlstate):
-    assert refused_at_connect(message) == sqlstate
 
 
 def refusal(app) -> str:

@@ -5,7 +5,7 @@ from openapi_spec_validator import validate
 
 from board.http.openapi import DOCUMENTED_PREFIXES, OPERATIONS, build_document, openapi_path
 from board.schemas import TEXT_MAX_LENGTH
-from board.web import CONTENT_SECURITY_POLICY
+from board.http.headers import CONTENT_SECURITY_POLICY
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

@@ -1,37 +1,17 @@
-"""The retry policy: which errors are transient, and the single jittered retry."""
+"""The retry policy: the single jittered retry of a transient failure (board.sqlstates says which are)."""
 
 import psycopg
 import pytest
 from psycopg import errors as pg_errors
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from board.errors import NotFound, TransientConflict, VersionConflict
-from board.retry import RetryPolicy, is_transient
+from board.retry import RetryPolicy
 
 
 def wrapped(driver_error: Exception) -> DBAPIError:
     """A psycopg error as SQLAlchemy hands it to us."""
     return DBAPIError.instance("UPDATE appointments ...", {}, driver_error, psycopg.Error)
-
-
-@pytest.mark.parametrize(
-    "error, transient",
-    [
-        (wrapped(pg_errors.DeadlockDetected()), True),  # 40P01
-        (wrapped(pg_errors.SerializationFailure()), True),  # 40001
-        (pg_errors.DeadlockDetected(), True),
-        (wrapped(pg_errors.LockNotAvailable()), False),  # 55P03
-        (wrapped(pg_errors.QueryCanceled()), False),  # 57014
-        (wrapped(pg_errors.UniqueViolation()), False),  # 23505
-        (wrapped(pg_errors.TransactionRollback()), False),  # 40000: the class, not a transient member
-        (wrapped(psycopg.OperationalError("connection refused")), False),  # no SQLSTATE
-        (OperationalError("SELECT 1", {}, Exception("deadlock detected")), False),  # text is not evidence
-        (VersionConflict(), False),
-        (ValueError("40P01"), False),
-    ],
-)
-def test_only_deadlocks_and_serialization_failures_are_transient(error, transient):
-    assert is_transient(error) is transient
 
 
 class Attempts:

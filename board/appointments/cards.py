@@ -6,13 +6,13 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Row, bindparam, case, func, insert, literal, select
+from sqlalchemy import Connection, Engine, Row, bindparam, case, func, insert, literal, select
 
 from board.appointments import changes
-from board.appointments.changes import CARD_COLUMNS, LIVE, Actor, event_by, read_card
+from board.appointments.changes import CARD_COLUMNS, LIVE, Actor, read_card
 from board.db import one_statement
 from board.errors import NotFound
-from board.models import Appointment, AppointmentEvent
+from board.models import Appointment
 from board.retry import RetryPolicy
 
 def _create_statement():
@@ -29,10 +29,7 @@ def _create_statement():
         .returning(*CARD_COLUMNS)
         .cte("created")
     )
-    event = {"appointment_id": created.c.id, "version": created.c.version, "kind": literal("created"),
-             "at": created.c.updated_at, **event_by()}  # fmt: skip
-    written = insert(AppointmentEvent).from_select(list(event), select(*event.values())).cte("event")
-    return select(*(created.c[column.key] for column in CARD_COLUMNS)).add_cte(written)
+    return changes.with_event("created", created)
 
 
 CREATE = _create_statement()
@@ -48,25 +45,17 @@ class _Nobody:
 NOBODY = _Nobody()
 
 
-def create_appointment(
-    engine: Engine,
-    title: str,
-    customer: str,
-    scheduled_at: datetime,
-    status: str,
-    by: Actor | None = None,
-    notes: str = "",
-    retry: RetryPolicy | None = None,
-) -> Row:
-    """Insert one appointment at version 1, with its `created` event; return its card."""
-    fields = {"title": title, "customer": customer, "scheduled_at": scheduled_at, "status": status, "notes": notes}
-    return changes.run(
-        engine,
-        retry or RetryPolicy(),
-        lambda conn: conn.execute(CREATE, {**fields, **changes.by_params(by or NOBODY)}).one(),
-        single_statement=True,
-    )
+def create_appointment(engine: Engine, retry: RetryPolicy, fields: Mapping[str, Any], by: Actor) -> Row:
+    """Insert one appointment at version 1, with its `created` event; return its card.
 
+    `fields` holds all of title, customer, scheduled_at, notes and status.
+    """
+    params = {**fields, **changes.by_params(by)}
+
+    def insert_card(conn: Connection) -> Row:
+        return conn.execute(CREATE, params).one()
+
+    return changes.run(engine, retry, insert_card, single_statement=True)
 
 
 def _as_json(name: str, value):
@@ -101,24 +90,16 @@ def edit_card(
 ) -> Row:
     """Change some of a card's fields if its version is still `version`; a change of nothing still counts."""
     names = tuple(sorted(fields))
-    statement = _edit_statement(names)
-    params = {f"new_{name}": fields[name] for name in names}
-    return changes.run(
-        engine,
-        retry,
-        lambda conn: changes.apply(conn, statement, appointment_id, version, by, **params),
-        single_statement=True,
-    )
+    change = changes.Change(_edit_statement(names), {f"new_{name}": fields[name] for name in names})
+    return changes.change_card(engine, retry, appointment_id, version, change, by)
 
 
-DELETE = changes.versioned_change("deleted", {"deleted_at": func.now()})
+DELETE = changes.Change(changes.versioned_change("deleted", {"deleted_at": func.now()}))
 
 
 def delete_card(engine: Engine, retry: RetryPolicy, appointment_id: int, version: int, by: Actor) -> Row:
     """Delete a card if its version is still `version`: it leaves the board, its row and history stay."""
-    return changes.run(
-        engine, retry, lambda conn: changes.apply(conn, DELETE, appointment_id, version, by), single_statement=True
-    )
+    return changes.change_card(engine, retry, appointment_id, version, DELETE, by)
 
 
 def get_appointment(engine: Engine, appointment_id: int) -> Row:

@@ -3,13 +3,29 @@
 A change is one statement: `UPDATE appointments SET ..., version = version + 1 WHERE id = :id
 AND version = :version AND deleted_at IS NULL RETURNING ...`, with the event of that version
 inserted by the same statement only if the UPDATE matched. Zero rows: one more read tells 404
-from 409. Moves, edits and deletes differ only in what they set and what their event says.
+from 409. Moves, edits and deletes differ only in what they set and what their event says, and
+all go through change_card (a batch of moves through apply, inside its one transaction). Every
+event row, a card's `created` included, is written by with_event.
 """
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, Row, bindparam, func, insert, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Select,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.sql.selectable import CTE
 
 from board.errors import NotFound, VersionConflict, VersionExhausted
@@ -48,11 +64,24 @@ def by_params(by: Actor) -> dict:
     return {"by_user_id": by.user_id, "by_token_id": by.token_id}
 
 
-def event_by() -> dict[str, ColumnElement]:
-    return {
+def with_event(kind: str, card: CTE, event: Mapping[str, ColumnElement] | None = None) -> Select:
+    """Select the card that `card` (an INSERT or UPDATE ... RETURNING) wrote, and insert its event of `kind`.
+
+    The one place an event row is written: at the card's new version and time, by the author in
+    the statement's by_user_id and by_token_id parameters, with `event`'s columns. If `card`
+    wrote no row, no event is written either.
+    """
+    values = {
+        "appointment_id": card.c.id,
+        "version": card.c.version,
+        "kind": literal(kind),
+        "at": card.c.updated_at,
         "by_user_id": bindparam("by_user_id", type_=BigInteger),
         "by_token_id": bindparam("by_token_id", type_=BigInteger),
+        **(event or {}),
     }
+    written = insert(AppointmentEvent).from_select(list(values), select(*values.values())).cte("event")
+    return select(*(card.c[column.key] for column in CARD_COLUMNS)).add_cte(written)
 
 
 def versioned_change(
@@ -87,28 +116,26 @@ def versioned_change(
         .returning(*CARD_COLUMNS, *(previous.c[name].label(f"old_{name}") for name in before))
         .cte("changed")
     )
-    event_values = {
-        "appointment_id": changed.c.id,
-        "version": changed.c.version,
-        "kind": literal(kind),
-        "at": changed.c.updated_at,
-        **event_by(),
-        **event(changed),
-    }
-    written = (
-        insert(AppointmentEvent).from_select(list(event_values), select(*event_values.values())).cte("event")
-    )
-    return select(*(changed.c[column.key] for column in CARD_COLUMNS)).add_cte(written)
+    return with_event(kind, changed, event(changed))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One kind of change to a card: its versioned_change statement, and that statement's own parameters."""
+
+    statement: Select
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 def read_card(conn: Connection, appointment_id: int) -> Row | None:
     return conn.execute(READ_CARD, {"appointment_id": appointment_id}).one_or_none()
 
 
-def apply(conn: Connection, statement, appointment_id: int, version: int, by: Actor, **params) -> Row:
-    """Run a versioned change; return the card at its new version, else raise NotFound or VersionConflict."""
+def apply(conn: Connection, appointment_id: int, version: int, change: Change, by: Actor) -> Row:
+    """Run a change in `conn`; return the card at its new version, else raise NotFound or VersionConflict."""
     card = conn.execute(
-        statement, {"appointment_id": appointment_id, "expected_version": version, **by_params(by), **params}
+        change.statement,
+        {"appointment_id": appointment_id, "expected_version": version, **by_params(by), **change.params},
     ).one_or_none()
     if card is not None:
         return card
@@ -120,8 +147,17 @@ def apply(conn: Connection, statement, appointment_id: int, version: int, by: Ac
     raise VersionConflict(current=current)
 
 
+def change_card(engine: Engine, retry: "RetryPolicy", appointment_id: int, version: int, change: Change, by: Actor) -> Row:
+    """Change one card if its version is still `version`: the one way a move, an edit or a delete is made."""
+
+    def change_at_version(conn: Connection) -> Row:
+        return apply(conn, appointment_id, version, change, by)
+
+    return run(engine, retry, change_at_version, single_statement=True)
+
+
 def run(engine: Engine, retry: "RetryPolicy", work: Callable[[Connection], T], *, single_statement: bool = False) -> T:
-    """Run work(conn) as one transaction under the single transient retry; the use cases' one way in.
+    """Run work(conn) as one transaction under the single transient retry; every use case that writes runs in it.
 
     `single_statement` says the change itself is one statement (plus, when it matched nothing,
     a read), so autocommit may stand in for BEGIN/COMMIT.

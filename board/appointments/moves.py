@@ -27,6 +27,11 @@ MOVE = changes.versioned_change(
     before=("status",),
 )
 
+
+def moving_to(status: str) -> changes.Change:
+    return changes.Change(MOVE, {"to_status": status})
+
+
 LOCK_IN_ID_ORDER = (
     select(*CARD_COLUMNS)
     .where(Appointment.id == any_(bindparam("ids", type_=ARRAY(BigInteger))), LIVE)
@@ -35,13 +40,9 @@ LOCK_IN_ID_ORDER = (
 )
 
 
-def _apply(conn: Connection, move: Move, by: Actor) -> Row:
-    return changes.apply(conn, MOVE, move.appointment_id, move.version, by, to_status=move.status)
-
-
 def move_card(engine: Engine, retry: RetryPolicy, move: Move, by: Actor) -> Row:
     """Move one card if its version is still `move.version`; return the card at its new version."""
-    return changes.run(engine, retry, lambda conn: _apply(conn, move, by), single_statement=True)
+    return changes.change_card(engine, retry, move.appointment_id, move.version, moving_to(move.status), by)
 
 
 def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move], by: Actor) -> list[Row]:
@@ -73,7 +74,10 @@ def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move], by: Ac
                 conflicts=exhausted,
             )
         # Cannot conflict: the rows are locked and their versions checked.
-        moved = {card.id: card for card in (_apply(conn, move, by) for move in sorted(moves, key=lambda m: m.appointment_id))}
+        moved = {
+            move.appointment_id: changes.apply(conn, move.appointment_id, move.version, moving_to(move.status), by)
+            for move in sorted(moves, key=lambda m: m.appointment_id)
+        }
         return [moved[m.appointment_id] for m in moves]
 
     return changes.run(engine, retry, transaction)

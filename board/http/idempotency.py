@@ -28,9 +28,9 @@ from board.errors import (
     IdempotencyKeyReused,
     handle_board_error,
     handle_http_exception,
-    sqlstate_of,
 )
 from board.models import IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKey
+from board.sqlstates import LOCK_NOT_AVAILABLE, sqlstate_of
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -38,7 +38,6 @@ KEPT_FOR = timedelta(hours=24)
 # Each keyed write deletes at most this many expired keys: the table stays small without a job,
 # and no write pays for a large backlog at once.
 PURGE_BATCH = 100
-LOCK_NOT_AVAILABLE = "55P03"
 # The headers of an answer that are part of it; the rest (request id, security) belong to each response.
 STORED_HEADERS = ("Location", "Retry-After")
 

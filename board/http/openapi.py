@@ -17,12 +17,11 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_di
 from marshmallow import Schema, fields, validate
 
 from board import errors, schemas
-from board.http import idempotency
+from board.http import headers, idempotency
 from board.accounts import schemas as account_schemas
 from board.accounts.permissions import PUBLIC, WRITE_METHODS, public
 from board.accounts.sessions import COOKIE_NAME
 from board.models import EVENT_KINDS, IDEMPOTENCY_KEY_MAX_LENGTH, NOTES_MAX_LENGTH, ROLES, STATUSES, TEXT_MAX_LENGTH
-from board.web import CONTENT_SECURITY_POLICY
 
 DOCUMENTED_PREFIXES = ("/api/", "/metrics", "/healthz")
 
@@ -590,6 +589,8 @@ def document() -> dict:
 
 
 bp = Blueprint("openapi", __name__)
+# The board page's own strict policy holds here too: Swagger UI needs nothing inline.
+bp.after_request(headers.add_page_headers)
 
 # Swagger UI's files, served from the package that ships them (flask-swagger-ui), not copied.
 SWAGGER_UI_DIR = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
@@ -630,11 +631,3 @@ def docs() -> Response:
 def swagger_ui(filename: str) -> Response:
     return send_from_directory(SWAGGER_UI_DIR, filename)
 
-
-@bp.after_request
-def security_headers(response: Response) -> Response:
-    # The board page's own strict policy holds here too: Swagger UI needs nothing inline.
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
