@@ -156,3 +156,37 @@ export async function fetchHistory(id) {
   const result = await call("GET", `/api/appointments/${id}/history`);
   return result.ok ? result.data : null;
 }
+
+// ---- people and accounts: one named call per endpoint the panels use; each answers call()'s
+// { ok, status, data, error, retryAfter }, so the panels keep their own messages.
+
+export function listUsers() {
+  return call("GET", "/api/users");
+}
+
+// fields: { username, name, role, password }
+export function createUser(fields) {
+  return call("POST", "/api/users", fields);
+}
+
+// changes: { role } or { disabled }
+export function updateUser(id, changes) {
+  return call("PATCH", `/api/users/${id}`, changes);
+}
+
+export function changePassword(currentPassword, newPassword) {
+  return call("POST", "/api/me/password", { current_password: currentPassword, new_password: newPassword });
+}
+
+export function listTokens() {
+  return call("GET", "/api/tokens");
+}
+
+// fields: { label, role, expires_at? }
+export function createToken(fields) {
+  return call("POST", "/api/tokens", fields);
+}
+
+export function revokeToken(id) {
+  return call("DELETE", `/api/tokens/${id}`);
+}

@@ -6,6 +6,18 @@ export function statusLabel(status) {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+// A column's count for screen readers: "1 card", "3 cards".
+export function cardsCount(count) {
+  return `${count} ${count === 1 ? "card" : "cards"}`;
+}
+
+// What a screen reader says for a card on the board: "09:30 Oil change, Ada", and while its
+// move is saved ", saving the move to Ready". `time` is the card's time as the board shows it.
+export function cardLabel(card, time) {
+  const where = card.saving ? `, saving the move to ${statusLabel(card.status)}` : "";
+  return `${time} ${card.title}, ${card.customer}${where}`;
+}
+
 // Who made a change: a history item's `by` is { username, name, token } or null for rows
 // written before accounts existed.
 export function byLabel(by) {

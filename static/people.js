@@ -1,5 +1,5 @@
 // The people panel, for admins: list accounts, add one, change a role, disable or enable.
-import { call } from "./api.js";
+import { createUser, listUsers, updateUser } from "./api.js";
 import { byId, closeButtons, make } from "./dom.js";
 import { formFailureMessage, ROLES } from "./session.js";
 
@@ -42,7 +42,7 @@ export function openPeople(account) {
 }
 
 async function loadPeople() {
-  const result = await call("GET", "/api/users");
+  const result = await listUsers();
   if (result.status === 401) return;
   if (!result.ok) {
     el.message.textContent = formFailureMessage(result);
@@ -77,7 +77,7 @@ function personRow(user) {
 }
 
 async function changePerson(row, changes, done) {
-  const result = await call("PATCH", `/api/users/${row.dataset.id}`, changes);
+  const result = await updateUser(row.dataset.id, changes);
   if (result.status === 401) return;
   el.message.textContent = result.ok ? done(result.data) : formFailureMessage(result, FIELD_NAMES);
   await loadPeople();
@@ -101,7 +101,7 @@ function onDisableToggle(event) {
 
 async function addPerson(event) {
   event.preventDefault();
-  const result = await call("POST", "/api/users", {
+  const result = await createUser({
     username: el.username.value.trim(),
     name: el.name.value.trim(),
     role: el.role.value,

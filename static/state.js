@@ -4,6 +4,7 @@
 //   board:   { from, to, timezone, statuses: [status...], cards: [card...] }, cards by time then id
 //   pending: { [id]: { status, previous } }: moves sent but not answered; `previous` is the
 //            server's latest copy of the card, which a rollback puts back.
+import { wallClock } from "./cardfields.js";
 
 export function emptyState() {
   return { board: null, pending: {} };
@@ -110,6 +111,28 @@ export function columnsOf(state) {
 export function neighbourStatus(statuses, status, offset) {
   const index = statuses.indexOf(status) + offset;
   return index >= 0 && index < statuses.length ? statuses[index] : null;
+}
+
+const MOVE_KEY = /^(ArrowLeft|ArrowRight|[1-9])$/;
+
+// Keys that move a focused card: Left and Right to the next column, 1 to 9 to that column.
+export function isMoveKey(key) {
+  return MOVE_KEY.test(key);
+}
+
+// The status a move key asks for a card in `status`, or null when there is none (an end, or a
+// number past the last column).
+export function statusForKey(statuses, status, key) {
+  if (key === "ArrowLeft") return neighbourStatus(statuses, status, -1);
+  if (key === "ArrowRight") return neighbourStatus(statuses, status, 1);
+  if (/^[1-9]$/.test(key)) return statuses[Number(key) - 1] ?? null;
+  return null;
+}
+
+// Whether `card` falls on the days the board shows, on the board's clock.
+export function isOnBoardDays(state, card) {
+  const { date } = wallClock(card.scheduled_at, state.board.timezone);
+  return date >= state.board.from && date <= state.board.to;
 }
 
 // A card saved here (created or edited): shown at once, in its time slot, at the newest version

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { byLabel, eventSentence, eventTime, statusLabel, tokenState } from "../../static/labels.js";
+import { byLabel, cardLabel, cardsCount, eventSentence, eventTime, statusLabel, tokenState } from "../../static/labels.js";
 
 test("statuses read as words", () => {
   assert.equal(statusLabel("CHECKED_IN"), "Checked in");
@@ -53,4 +53,13 @@ test("history items read as sentences with who and when", () => {
   assert.equal(eventSentence({ kind: "created", by: null, at: "2026-03-10T08:00:00+00:00" }, clock),
     "Created by someone before sign-in existed, 08:00");
   assert.equal(eventSentence({ kind: "deleted", by: ana, at: "2026-03-10T12:00:00+00:00" }, clock), "Deleted by Ana, 12:00");
+});
+
+test("a column counts its cards in words, and a card reads as its time, title and customer, and a move being saved", () => {
+  assert.equal(cardsCount(0), "0 cards");
+  assert.equal(cardsCount(1), "1 card");
+  assert.equal(cardsCount(2), "2 cards");
+  const card = { title: "Oil change", customer: "Ada", status: "READY", saving: false };
+  assert.equal(cardLabel(card, "09:30"), "09:30 Oil change, Ada");
+  assert.equal(cardLabel({ ...card, saving: true }, "09:30"), "09:30 Oil change, Ada, saving the move to Ready");
 });

@@ -174,3 +174,24 @@ test("putCard shows a new or edited card at once, in its time slot, never settin
   assert.deepEqual(removeCard(state, 2).board.cards.map((card) => card.id), [1]);
   assert.equal(putCard(emptyState(), a).board, null);
 });
+
+test("move keys: Left and Right step to the next column, 1 to 9 pick a column, past the ends nothing", async () => {
+  const { isMoveKey, statusForKey } = await import("../../static/state.js");
+  for (const key of ["ArrowLeft", "ArrowRight", "1", "6", "9"]) assert.equal(isMoveKey(key), true, key);
+  for (const key of ["Enter", "ArrowUp", "0", "10", "a", " "]) assert.equal(isMoveKey(key), false, key);
+  assert.equal(statusForKey(STATUSES, "READY", "ArrowLeft"), "IN_PROGRESS");
+  assert.equal(statusForKey(STATUSES, "READY", "ArrowRight"), "COMPLETED");
+  assert.equal(statusForKey(STATUSES, "SCHEDULED", "ArrowLeft"), null);
+  assert.equal(statusForKey(STATUSES, "CANCELLED", "ArrowRight"), null);
+  assert.equal(statusForKey(STATUSES, "SCHEDULED", "4"), "READY");
+  assert.equal(statusForKey(STATUSES, "SCHEDULED", "7"), null);
+});
+
+test("a card is on the board's days by the board's clock, not by UTC", async () => {
+  const { isOnBoardDays } = await import("../../static/state.js");
+  const state = { board: { from: "2026-03-10", to: "2026-03-11", timezone: "America/New_York", statuses: STATUSES, cards: [] }, pending: {} };
+  assert.equal(isOnBoardDays(state, { scheduled_at: "2026-03-10T09:00:00-04:00" }), true);
+  assert.equal(isOnBoardDays(state, { scheduled_at: "2026-03-12T02:00:00+00:00" }), true); // 22:00 on the 11th in New York
+  assert.equal(isOnBoardDays(state, { scheduled_at: "2026-03-10T03:00:00+00:00" }), false); // 23:00 on the 9th
+  assert.equal(isOnBoardDays(state, { scheduled_at: "2026-03-12T09:00:00-04:00" }), false);
+});
