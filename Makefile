@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BOARD_BIND ?= $(HOST):$(PORT)
 
-.PHONY: run test install bench clean demo
+.PHONY: run test install bench clean clean-data backup restore demo
 
 install: $(VENV)/.installed
 
@@ -41,5 +41,28 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 bench: $(VENV)/.bench-installed
 	$(BIN)/python perf/bench.py
 
+# Only what `make install` and the tests rebuild. The embedded database is instance/: see clean-data.
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts build board.egg-info
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+# Deletes the embedded database: every card, event, account and token in instance/pgdata.
+clean-data:
+	@if [ "$(CONFIRM)" != "yes" ]; then \
+		echo "make clean-data deletes instance/ (the embedded database: every card, event, account and token). Run \`make backup\` first to keep them, then \`make clean-data CONFIRM=yes\`." >&2; \
+		exit 1; \
+	fi
+	@if [ -f instance/pgdata/postmaster.pid ] && kill -0 "$$(head -1 instance/pgdata/postmaster.pid)" 2>/dev/null; then \
+		echo "The embedded database is running (make run, or tests): stop it first." >&2; exit 1; \
+	fi
+	rm -rf instance
+	@echo "Deleted instance/: the embedded database is gone; make run starts an empty one."
+
+# A dump of the embedded database (DATABASE_URL's when set) in backups/; prints its path.
+backup: install
+	$(BIN)/python -m board.backups backup
+
+# Replaces the embedded database (DATABASE_URL's when set) with FILE; CONFIRM=yes when it holds rows.
+restore: install
+	@if [ -z "$(FILE)" ]; then echo "Say which backup: make restore FILE=backups/board-....dump" >&2; exit 1; fi
+	$(BIN)/python -m board.backups restore "$(FILE)" $(if $(filter yes,$(CONFIRM)),--confirm)

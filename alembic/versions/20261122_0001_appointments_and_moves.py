@@ -20,6 +20,12 @@ depends_on: str | Sequence[str] | None = None
 STATUSES = "'SCHEDULED', 'CHECKED_IN', 'IN_PROGRESS', 'READY', 'COMPLETED', 'CANCELLED'"
 
 
+# What the downgrade deletes, each counted on the database before it runs (alembic/env.py refuses while any is there).
+DOWNGRADE_LOSES = {
+    "cards": "SELECT count(*) FROM appointments",
+    "moves": "SELECT count(*) FROM appointment_moves",
+}
+
 def upgrade() -> None:
     op.create_table(
         "appointments",

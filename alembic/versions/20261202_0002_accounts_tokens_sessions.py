@@ -20,6 +20,15 @@ depends_on: str | Sequence[str] | None = None
 ROLES = "'viewer', 'staff', 'admin'"
 
 
+# What the downgrade deletes, each counted on the database before it runs (alembic/env.py refuses while any is there).
+DOWNGRADE_LOSES = {
+    "accounts": "SELECT count(*) FROM users",
+    "API tokens": "SELECT count(*) FROM api_tokens",
+    "sessions": "SELECT count(*) FROM sessions",
+    "sign-in failures": "SELECT count(*) FROM sign_in_failures",
+    "moves' authors": "SELECT count(*) FROM appointment_moves WHERE by_user_id IS NOT NULL OR by_token_id IS NOT NULL",
+}
+
 def _timestamp(name: str, **kwargs) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), **kwargs)
 

@@ -19,6 +19,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# What the downgrade deletes, counted on the database before it runs (alembic/env.py refuses while any is there):
+# without them a client's retry of a write it already made would make it twice.
+DOWNGRADE_LOSES = {"stored answers to Idempotency-Keys": "SELECT count(*) FROM idempotency_keys"}
+
 def upgrade() -> None:
     op.create_table(
         "idempotency_keys",
