@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     headers.init_app(app)
     db.init_app(app)
     passwords.use_profile(app.config["BOARD_PASSWORD_PROFILE"])
+    passwords.limit_concurrent_hashes(app.config["BOARD_CONCURRENT_HASHES"])
     retry.init_app(app)
 
 
