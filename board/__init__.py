@@ -14,6 +14,9 @@ Environment variables:
     BOARD_DB_POOLER           Unset for a direct connection; "transaction" behind PgBouncer in transaction pooling mode.
     BOARD_ALLOWED_HOSTS       Comma-separated Host names the service answers (Flask's TRUSTED_HOSTS; a leading
                               dot allows subdomains); any other Host gets 400. Unset: every Host.
+    BOARD_TRUSTED_PROXIES     Comma-separated addresses or networks of the proxies in front: from them, the client
+                              counted by the sign-in limits is the right-most X-Forwarded-For address not listed.
+                              Unset: X-Forwarded-For is ignored.
     PROMETHEUS_MULTIPROC_DIR  Set by board.serving: /metrics then adds up all workers' values.
     BOARD_PUBLIC_URL          The address people open the board at (https://board.example); cookie-signed
                               writes must come from it. Unset: the request's own scheme and host.
@@ -58,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     headers.init_app(app)
     db.init_app(app)
     passwords.use_profile(app.config["BOARD_PASSWORD_PROFILE"])
+    passwords.limit_concurrent_hashes(app.config["BOARD_CONCURRENT_HASHES"])
     retry.init_app(app)
 
 

@@ -1,5 +1,6 @@
 """Configuration: defaults, overridden by environment variables, overridden by test_config."""
 
+import ipaddress
 import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,8 +28,15 @@ DEFAULTS = {
     # (CHEAPEST, since they hash many passwords), so no deployment can weaken it by accident.
     "BOARD_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
     "BOARD_ALLOWED_HOSTS": None,
+    # Comma-separated addresses or networks of the proxies in front: only a request from one of
+    # them has its X-Forwarded-For read for the client's address (board.http.client_address).
+    "BOARD_TRUSTED_PROXIES": None,
+    # Argon2 hashes one worker runs at once; a sign-in finding them all busy gets 429 at once, so
+    # a flood of sign-ins cannot take every thread (and every core) from the other requests.
+    # Not from the environment: more would undo what the limit is for.
+    "BOARD_CONCURRENT_HASHES": 1,
 }
-_NOT_FROM_ENVIRONMENT = ("MAX_CONTENT_LENGTH", "BOARD_PASSWORD_PROFILE")
+_NOT_FROM_ENVIRONMENT = ("MAX_CONTENT_LENGTH", "BOARD_PASSWORD_PROFILE", "BOARD_CONCURRENT_HASHES")
 
 _INTEGER_SETTINGS = (
     "BOARD_RETRY_MAX_DELAY_MS",
@@ -36,6 +44,7 @@ _INTEGER_SETTINGS = (
     "BOARD_DB_STATEMENT_TIMEOUT_MS",
     "BOARD_DB_CONNECT_TIMEOUT_S",
     "BOARD_DB_POOL_SIZE",
+    "BOARD_CONCURRENT_HASHES",
 )
 
 
@@ -62,8 +71,9 @@ def _validated(settings: dict) -> dict:
             raise ConfigError(f"{name} must be a whole number, got {settings[name]!r}.") from None
         if settings[name] < 0:
             raise ConfigError(f"{name} must not be negative, got {settings[name]}.")
-    if settings["BOARD_DB_POOL_SIZE"] < 1:
-        raise ConfigError(f"BOARD_DB_POOL_SIZE must be at least 1, got {settings['BOARD_DB_POOL_SIZE']}.")
+    for name in ("BOARD_DB_POOL_SIZE", "BOARD_CONCURRENT_HASHES"):
+        if settings[name] < 1:
+            raise ConfigError(f"{name} must be at least 1, got {settings[name]}.")
     settings["BOARD_SECURE_COOKIES"] = str(settings["BOARD_SECURE_COOKIES"]).lower() in ("1", "true", "yes")
     if settings["BOARD_PASSWORD_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"):
         raise ConfigError(f"BOARD_PASSWORD_PROFILE is not an argon2-cffi profile: {settings['BOARD_PASSWORD_PROFILE']!r}.")
@@ -81,7 +91,26 @@ def _validated(settings: dict) -> dict:
         ) from None
     settings["BOARD_TIMEZONE"] = zone_name
     settings["TRUSTED_HOSTS"] = _host_list(settings["BOARD_ALLOWED_HOSTS"])
+    settings["BOARD_TRUSTED_PROXY_NETWORKS"] = _networks(settings["BOARD_TRUSTED_PROXIES"])
     return settings
+
+
+def _networks(listed: str | list | None) -> tuple:
+    """BOARD_TRUSTED_PROXIES as ipaddress networks (a bare address is a network of one)."""
+    if isinstance(listed, str):
+        listed = listed.split(",")
+    networks = []
+    for part in (part.strip() for part in listed or ()):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"BOARD_TRUSTED_PROXIES must be comma-separated IP addresses or networks such as "
+                f"10.0.0.0/8, got {part!r}."
+            ) from None
+    return tuple(networks)
 
 
 def _host_list(allowed: str | list | None) -> list[str] | None:

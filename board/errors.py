@@ -99,16 +99,38 @@ class Forbidden(BoardError):
 
 
 class TooManyAttempts(BoardError):
+    """Too many failed sign-ins for this username from this address."""
+
     status = 429
     code = "too_many_attempts"
-    message = "Too many failed sign-ins for this username; try again later."
+    message = "Too many failed sign-ins for this username; try again in {} seconds."
 
     def __init__(self, retry_after_s: int):
-        super().__init__(f"Too many failed sign-ins for this username; try again in {retry_after_s} seconds.")
+        super().__init__(self.message.format(retry_after_s))
         self.retry_after_s = retry_after_s
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_s)}
+
+
+class TooManyAttemptsFromAddress(TooManyAttempts):
+    """Too many failed sign-ins from this address, whatever the usernames."""
+
+    message = "Too many failed sign-ins from your address; try again in {} seconds."
+
+
+class HashingBusy(TooManyAttempts):
+    """Every password-hashing slot of this worker is in use: refused at once, counted as nothing."""
+
+    message = "Too many sign-ins at once; try again in {} seconds."
+
+    def __init__(self):
+        super().__init__(1)
+
+
+class WrongCurrentPassword(ValidationFailed):
+    def __init__(self):
+        super().__init__({"current_password": ["Is not your current password."]})
 
 
 class UsernameTaken(BoardError):

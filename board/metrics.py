@@ -1,4 +1,4 @@
-"""Prometheus metrics at GET /metrics: moves by outcome, retries, move latency, HTTP requests by route.
+"""Prometheus metrics at GET /metrics: moves by outcome, retries, move latency, HTTP requests by route, failed sign-ins.
 
 Under Granian, board.serving sets PROMETHEUS_MULTIPROC_DIR before any worker imports
 prometheus-client, which then keeps each process's values in a file of that folder; /metrics
@@ -21,11 +21,16 @@ from werkzeug.exceptions import HTTPException
 from board.accounts.permissions import requires
 from board.errors import (
     BadRequest,
+    HashingBusy,
     NotFound,
+    TooManyAttempts,
+    TooManyAttemptsFromAddress,
     TransientConflict,
+    Unauthenticated,
     UnsupportedMediaType,
     ValidationFailed,
     VersionConflict,
+    WrongCurrentPassword,
 )
 from board.sqlstates import Meaning, meaning_of
 
@@ -33,6 +38,8 @@ KINDS = ("single", "batch")
 # Label values come from closed sets, so no request can add a series: a made-up method is "other".
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OUTCOMES = ("ok", "conflict", "not_found", "invalid", "transient", "error")
+# Why a sign-in (or a password change's check of the current password) failed or was refused.
+SIGN_IN_FAILURE_REASONS = ("wrong_password", "throttled", "address_throttled", "busy")
 
 # Fine enough to read a p95 anywhere from 1 ms to 1 s within a bucket's width.
 MOVE_BUCKETS = (
@@ -58,12 +65,19 @@ HTTP_REQUESTS = Counter(
     "HTTP requests answered, by route (the URL rule), method, status and status class.",
     ["route", "method", "status", "status_class"],
 )
+SIGN_IN_FAILURES = Counter(
+    "board_sign_in_failures",
+    "Sign-ins and current-password checks that failed (wrong_password) or were refused: throttled for the"
+    " username from that address, address_throttled for every username, busy for want of a hashing slot.",
+    ["reason"],
+)
 
 # Label lookups take a lock and build a tuple; the label sets are few, so keep their children.
 _move_children = {
     (kind, outcome): (MOVES.labels(kind, outcome), MOVE_SECONDS.labels(kind)) for kind in KINDS for outcome in OUTCOMES
 }
 _http_children: dict[tuple, Counter] = {}
+_sign_in_children = {reason: SIGN_IN_FAILURES.labels(reason) for reason in SIGN_IN_FAILURE_REASONS}
 
 
 def outcome_of(error: BaseException) -> str:
@@ -107,6 +121,35 @@ def measure_move(kind: str) -> Callable:
         return measured
 
     return decorate
+
+
+def sign_in_failure_reason(error: BaseException) -> str | None:
+    """Name why a sign-in failed, or None for an error that is not a failed or refused sign-in."""
+    if isinstance(error, HashingBusy):
+        return "busy"
+    if isinstance(error, TooManyAttemptsFromAddress):
+        return "address_throttled"
+    if isinstance(error, TooManyAttempts):
+        return "throttled"
+    if isinstance(error, (Unauthenticated, WrongCurrentPassword)):
+        return "wrong_password"
+    return None
+
+
+def count_sign_in_failures(view: Callable) -> Callable:
+    """Count the failed and refused password checks of a view that checks one."""
+
+    @wraps(view)
+    def counted(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except Exception as error:
+            reason = sign_in_failure_reason(error)
+            if reason is not None:
+                _sign_in_children[reason].inc()
+            raise
+
+    return counted
 
 
 def count_retry(sqlstate: str | None) -> None:

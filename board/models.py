@@ -165,15 +165,21 @@ class UserSession(Base):
 
 
 class SignInFailure(Base):
-    """One wrong password (or unknown username), kept for the throttle's window."""
+    """One wrong password (or unknown username) from one client address, kept for the throttle's window."""
 
     __tablename__ = "sign_in_failures"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     username_key: Mapped[str] = mapped_column(Text)
+    # The address as board.accounts.throttle counts it (an IPv6 client by its /64).
+    client_address: Mapped[str] = mapped_column(Text)
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    __table_args__ = (Index(None, "username_key", "failed_at"),)
+    __table_args__ = (
+        Index(None, "username_key", "client_address", "failed_at"),
+        Index(None, "client_address", "failed_at"),
+        Index(None, "failed_at"),
+    )
 
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255

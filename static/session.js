@@ -40,7 +40,7 @@ export function signInFailureMessage(result) {
   if (result.status === 401) return "Wrong username or password.";
   if (result.status === 429) {
     const wait = result.retryAfter ? ` Try again in ${waitText(result.retryAfter)}.` : " Try again later.";
-    return `Too many failed sign-ins for this username.${wait}`;
+    return `Too many sign-in attempts.${wait}`;
   }
   return result.error?.message ?? `Signing in failed: the server answered ${result.status}.`;
 }

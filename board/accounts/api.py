@@ -2,8 +2,8 @@
 
 from flask import Blueprint, Response, current_app
 
+from board import metrics
 from board.accounts import sessions, tokens, users
-from board.accounts.passwords import verify_password
 from board.accounts.permissions import current_identity, public, requires
 from board.accounts.schemas import (
     password_change_in,
@@ -16,7 +16,7 @@ from board.accounts.schemas import (
 )
 from board.api import load_body, ok
 from board.db import get_engine
-from board.errors import ValidationFailed
+from board.http.client_address import client_address
 
 bp = Blueprint("accounts", __name__)
 
@@ -40,9 +40,10 @@ def with_session_cookie(response: Response, secret: str) -> Response:
 
 @bp.post("/api/session")
 @public
+@metrics.count_sign_in_failures
 def sign_in():
     fields = load_body(sign_in_in)
-    user, secret = sessions.sign_in(get_engine(), fields["username"], fields["password"])
+    user, secret = sessions.sign_in(get_engine(), fields["username"], fields["password"], client_address())
     return with_session_cookie(ok(account_out(user)), secret)
 
 
@@ -65,15 +66,14 @@ def me():
 
 @bp.post("/api/me/password")
 @requires("viewer")
+@metrics.count_sign_in_failures
 def change_password():
     fields = load_body(password_change_in)
     identity = current_identity()
     engine = get_engine()
-    with engine.connect() as conn:
-        user = users.find_user(conn, identity.username)
-    if not verify_password(user.password_hash, fields["current_password"]):
-        raise ValidationFailed({"current_password": ["Is not your current password."]})
-    user = users.update_user(engine, identity.user_id, password=fields["new_password"])
+    user = sessions.change_password(
+        engine, identity.username, fields["current_password"], fields["new_password"], client_address()
+    )
     response = ok(account_out(user))
     if identity.session_id is not None:
         # Every session of the account ended with the change; this page gets a new one.

@@ -1,15 +1,15 @@
-"""Sign-in sessions for the page: sign in (throttled), look a cookie up, sign out."""
+"""Sign-in sessions for the page: sign in (throttled), change one's password, look a cookie up, sign out."""
 
 from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, update
 
 from board.accounts import throttle
-from board.accounts.passwords import hash_password, needs_rehash, verify_password
+from board.accounts.passwords import hash_password, hashing_slot, needs_rehash, verify_password
 from board.accounts.secrets import new_secret, secret_hash
-from board.accounts.users import find_user
+from board.accounts.users import find_user, update_user
 from board.db import transaction
-from board.errors import Unauthenticated
+from board.errors import Unauthenticated, WrongCurrentPassword
 from board.models import User, UserSession
 
 COOKIE_NAME = "board_session"
@@ -20,29 +20,51 @@ SESSION_LIFETIME = timedelta(days=14)
 WRONG_CREDENTIALS = "Wrong username or password."
 
 
-def sign_in(engine: Engine, username: str, password: str) -> tuple[Row, str]:
+def sign_in(engine: Engine, username: str, password: str, address: str) -> tuple[Row, str]:
     """Check the password and open a session; return the account and the cookie's secret.
 
     An unknown username, a disabled account and a wrong password cost the same time and give
     the same answer, and all count towards the throttle.
     """
+    with hashing_slot():
+        user = checked_account(engine, username, password, address)
+        if user is None:
+            raise Unauthenticated(WRONG_CREDENTIALS)
+        new_hash = hash_password(password) if needs_rehash(user.password_hash) else None
+        with engine.begin() as conn:
+            throttle.forget_failures(conn, username, address)
+            if new_hash is not None:
+                conn.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))
+            return user, insert_session(conn, user.id)
+
+
+def change_password(engine: Engine, username: str, current_password: str, new_password: str, address: str) -> Row:
+    """Set a new password once the current one is proved; a wrong one counts as a failed sign-in."""
+    with hashing_slot():
+        user = checked_account(engine, username, current_password, address)
+        if user is None:
+            raise WrongCurrentPassword()
+        with engine.begin() as conn:
+            throttle.forget_failures(conn, username, address)
+        return update_user(engine, user.id, password=new_password)
+
+
+def checked_account(engine: Engine, username: str, password: str, address: str) -> Row | None:
+    """The account if `password` is its own; None if not. Call it holding a hashing slot.
+
+    Refused while the throttle says so. The attempt is counted as a failure before the hash, in
+    a short transaction of its own, and forgotten by the caller once the password proved right:
+    so neither a database connection nor the address's lock is held while hashing, and parallel
+    guesses still cannot all slip in under the limit.
+    """
     with engine.begin() as conn:
-        throttle.refuse_if_throttled(conn, username)
+        throttle.refuse_if_throttled(conn, username, address)
+        throttle.record_failure(conn, username, address)
         user = find_user(conn, username)
-        usable = user is not None and not user.disabled
-        if not verify_password(user.password_hash if usable else None, password):
-            throttle.record_failure(conn, username)
-            failed = True
-        else:
-            failed = False
-    if failed:
-        # Raised after the commit: the failure must be counted even though the answer is an error.
-        raise Unauthenticated(WRONG_CREDENTIALS)
-    with engine.begin() as conn:
-        throttle.forget_failures(conn, username)
-        if needs_rehash(user.password_hash):
-            conn.execute(update(User).where(User.id == user.id).values(password_hash=hash_password(password)))
-        return user, insert_session(conn, user.id)
+    usable = user is not None and not user.disabled
+    if not verify_password(user.password_hash if usable else None, password):
+        return None
+    return user
 
 
 def open_session(engine: Engine, user_id: int) -> str:

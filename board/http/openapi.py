@@ -177,6 +177,17 @@ class Operation:
 CONFLICT_CODES = ("version_conflict", "version_exhausted")
 NOT_FOUND = Answer("No such appointment (or nothing at this address).", codes=("not_found",))
 CARD = Answer("The card.", Card)
+THROTTLED = Answer(
+    "Too many failed sign-ins for this username from this address, or from this address for any username,"
+    " or too many passwords being checked at once: resend after Retry-After.",
+    codes=("too_many_attempts",),
+    headers=("Retry-After",),
+)
+HASHING_BUSY = Answer(
+    "Too many passwords being hashed at once: resend after Retry-After.",
+    codes=("too_many_attempts",),
+    headers=("Retry-After",),
+)
 STALE_CARD = Answer(
     "Someone else changed it first: `current` is the card as it is now (or its version can count no higher).",
     codes=CONFLICT_CODES,
@@ -256,9 +267,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: Answer("The account; the session cookie is set.", Account, headers=("Set-Cookie",)),
             401: Answer("Wrong username or password.", codes=("unauthenticated",)),
-            429: Answer(
-                "Too many failed sign-ins for this username.", codes=("too_many_attempts",), headers=("Retry-After",)
-            ),
+            429: THROTTLED,
         },
         body=account_schemas.sign_in_in,
         tag="accounts",
@@ -269,7 +278,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("accounts.me", "GET"): Operation("Who is asking", {200: Answer("The account.", Account)}, tag="accounts"),
     ("accounts.change_password", "POST"): Operation(
         "Change one's own password; every session of the account ends",
-        {200: Answer("The account.", Account)},
+        {
+            200: Answer("The account.", Account),
+            422: Answer(
+                "Invalid fields, or `current_password` is wrong (counted as a failed sign-in).",
+                codes=("validation_error",),
+            ),
+            429: THROTTLED,
+        },
         body=account_schemas.password_change_in,
         tag="accounts",
     ),
@@ -295,6 +311,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             201: Answer("The new account.", UserOut),
             409: Answer("The username is taken (ignoring case).", codes=("username_taken",)),
+            429: HASHING_BUSY,
         },
         body=account_schemas.user_in,
         tag="users",
@@ -305,6 +322,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             200: Answer("The account.", UserOut),
             404: Answer("No such account.", codes=("not_found",)),
             409: Answer("It would leave no active admin.", codes=("last_admin",)),
+            429: HASHING_BUSY,
         },
         body=account_schemas.user_patch_in,
         tag="users",

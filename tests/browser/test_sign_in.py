@@ -62,7 +62,7 @@ def test_after_five_wrong_passwords_the_form_says_to_wait_and_refuses_even_the_r
     board.sign_in_with_form(staff_account.username, staff_account.password)
 
     message = page.locator("#sign-in-message")
-    expect(message).to_contain_text("Too many failed sign-ins for this username.")
+    expect(message).to_contain_text("Too many sign-in attempts.")
     expect(message).to_have_text(re.compile(r"Try again in (1[0-5]|[1-9]) minutes?\.$"))
     expect(page.locator("#columns")).to_be_hidden()
     assert not [c for c in page.context.cookies() if c["name"] == "board_session"]

@@ -44,10 +44,10 @@ test("a wrong password and an unknown username read the same", () => {
 test("a throttled sign-in says how long to wait, in minutes once it is a minute or more", () => {
   assert.equal(
     signInFailureMessage({ status: 429, retryAfter: "840" }),
-    "Too many failed sign-ins for this username. Try again in 14 minutes.",
+    "Too many sign-in attempts. Try again in 14 minutes.",
   );
-  assert.equal(signInFailureMessage({ status: 429, retryAfter: "61" }), "Too many failed sign-ins for this username. Try again in 2 minutes.");
-  assert.equal(signInFailureMessage({ status: 429, retryAfter: null }), "Too many failed sign-ins for this username. Try again later.");
+  assert.equal(signInFailureMessage({ status: 429, retryAfter: "61" }), "Too many sign-in attempts. Try again in 2 minutes.");
+  assert.equal(signInFailureMessage({ status: 429, retryAfter: null }), "Too many sign-in attempts. Try again later.");
   assert.equal(waitText(1), "1 second");
   assert.equal(waitText(45), "45 seconds");
   assert.equal(waitText(60), "1 minute");
