@@ -255,15 +255,15 @@ def test_a_revision_that_does_not_say_what_it_loses_may_not_drop_a_column_holdin
     """A later migration without DOWNGRADE_LOSES is held to the cautious default, whatever its number."""
     scripts = tmp_path / "alembic"
     shutil.copytree(ROOT / "alembic", scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "20270101_0099_client_address.py").write_text(
+    (scripts / "versions" / "20270101_0099_failure_reason.py").write_text(
         'import sqlalchemy as sa\n'
         'from alembic import op\n'
         'revision = "0099"\n'
         f'down_revision = "{ScriptDirectory.from_config(Config(toml_file=ROOT / "pyproject.toml")).get_current_head()}"\n'
         'def upgrade():\n'
-        '    op.add_column("sign_in_failures", sa.Column("client_address", sa.Text(), nullable=True))\n'
+        '    op.add_column("sign_in_failures", sa.Column("reason", sa.Text(), nullable=True))\n'
         'def downgrade():\n'
-        '    op.drop_column("sign_in_failures", "client_address")\n'
+        '    op.drop_column("sign_in_failures", "reason")\n'
     )
     url = scratch_database()
 
@@ -276,17 +276,17 @@ def test_a_revision_that_does_not_say_what_it_loses_may_not_drop_a_column_holdin
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO sign_in_failures (username_key, client_address) VALUES ('ana', NULL)"))
+            conn.execute(text("INSERT INTO sign_in_failures (username_key, client_address, reason) VALUES ('ana', '', NULL)"))
         command.downgrade(config(), "-1")  # the column holds nothing: it goes
         command.upgrade(config(), "head")
         with engine.begin() as conn:
-            conn.execute(text("UPDATE sign_in_failures SET client_address = '192.0.2.7'"))
+            conn.execute(text("UPDATE sign_in_failures SET reason = 'wrong password'"))
 
-        with pytest.raises(CommandError, match=r"lose values of sign_in_failures.client_address \(1\) below revision 0099\. "):
+        with pytest.raises(CommandError, match=r"lose values of sign_in_failures.reason \(1\) below revision 0099\. "):
             command.downgrade(config(), "-1")
-        assert "client_address" in {column["name"] for column in inspect(engine).get_columns("sign_in_failures")}
+        assert "reason" in {column["name"] for column in inspect(engine).get_columns("sign_in_failures")}
 
         command.downgrade(forcing(config()), "-1")
-        assert "client_address" not in {column["name"] for column in inspect(engine).get_columns("sign_in_failures")}
+        assert "reason" not in {column["name"] for column in inspect(engine).get_columns("sign_in_failures")}
     finally:
         engine.dispose()
