@@ -10,6 +10,8 @@ from werkzeug.routing import IntegerConverter
 
 from board import metrics, schemas
 from board.appointments import cards, history, moves
+from board.http import compression
+from board.http.limits import few_at_once
 from board.accounts.permissions import current_identity, requires
 from board.db import get_engine
 from board.errors import BadRequest, UnsupportedMediaType, ValidationFailed, envelope
@@ -80,6 +82,7 @@ def today() -> date:
 
 @bp.get("/api/board")
 @requires("viewer")
+@few_at_once
 def board():
     query = load_query(schemas.board_query)
     first = query.get("from_") or query.get("to") or today()
@@ -93,7 +96,7 @@ def board():
     response.add_etag()
     # Kept by the browser alone, and only to revalidate: customer names are on it.
     response.headers["Cache-Control"] = "no-cache, private"
-    return response.make_conditional(request)
+    return compression.make_conditional(response)
 
 
 @bp.post("/api/appointments")

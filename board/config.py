@@ -27,6 +27,8 @@ DEFAULTS = {
     # (CHEAPEST, since they hash many passwords), so no deployment can weaken it by accident.
     "BOARD_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
     "BOARD_ALLOWED_HOSTS": None,
+    # Board reads one credential may have running at once, in each worker process (board.http.limits).
+    "BOARD_READS_PER_CREDENTIAL": 3,
 }
 _NOT_FROM_ENVIRONMENT = ("MAX_CONTENT_LENGTH", "BOARD_PASSWORD_PROFILE")
 
@@ -36,6 +38,7 @@ _INTEGER_SETTINGS = (
     "BOARD_DB_STATEMENT_TIMEOUT_MS",
     "BOARD_DB_CONNECT_TIMEOUT_S",
     "BOARD_DB_POOL_SIZE",
+    "BOARD_READS_PER_CREDENTIAL",
 )
 
 
@@ -62,8 +65,9 @@ def _validated(settings: dict) -> dict:
             raise ConfigError(f"{name} must be a whole number, got {settings[name]!r}.") from None
         if settings[name] < 0:
             raise ConfigError(f"{name} must not be negative, got {settings[name]}.")
-    if settings["BOARD_DB_POOL_SIZE"] < 1:
-        raise ConfigError(f"BOARD_DB_POOL_SIZE must be at least 1, got {settings['BOARD_DB_POOL_SIZE']}.")
+    for name in ("BOARD_DB_POOL_SIZE", "BOARD_READS_PER_CREDENTIAL"):
+        if settings[name] < 1:
+            raise ConfigError(f"{name} must be at least 1, got {settings[name]}.")
     settings["BOARD_SECURE_COOKIES"] = str(settings["BOARD_SECURE_COOKIES"]).lower() in ("1", "true", "yes")
     if settings["BOARD_PASSWORD_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"):
         raise ConfigError(f"BOARD_PASSWORD_PROFILE is not an argon2-cffi profile: {settings['BOARD_PASSWORD_PROFILE']!r}.")
