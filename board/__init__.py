@@ -19,8 +19,8 @@ Environment variables:
                               writes must come from it. Unset: the request's own scheme and host.
     BOARD_SECURE_COOKIES      1 on HTTPS: the session cookie is then sent over HTTPS only.
     BOARD_READS_PER_CREDENTIAL
-                              Board reads one token or session may have running at once, per worker
-                              process; more get 429 too_many_requests (default 3).
+                              Board reads over more than one day one token or session may have running at once, per worker
+                              process; more get 429 too_many_requests (default 1).
     BOARD_WORKERS, BOARD_THREADS, BOARD_BIND
                               Granian's worker processes, app threads per worker and address (board/serving.py).
 """

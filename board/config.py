@@ -27,8 +27,8 @@ DEFAULTS = {
     # (CHEAPEST, since they hash many passwords), so no deployment can weaken it by accident.
     "BOARD_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
     "BOARD_ALLOWED_HOSTS": None,
-    # Board reads one credential may have running at once, in each worker process (board.http.limits).
-    "BOARD_READS_PER_CREDENTIAL": 3,
+    # Board reads over more than one day one credential may have running at once, in each worker process.
+    "BOARD_READS_PER_CREDENTIAL": 1,
 }
 _NOT_FROM_ENVIRONMENT = ("MAX_CONTENT_LENGTH", "BOARD_PASSWORD_PROFILE")
 

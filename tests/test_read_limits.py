@@ -12,6 +12,7 @@ from tests.helpers import http_json
 
 LIMIT = 2
 BOARD = "/api/board?from=2026-03-01&to=2026-03-31"
+ONE_DAY_BOARDS = ("/api/board?from=2026-03-01", "/api/board?from=2026-03-01&to=2026-03-01", "/api/board")
 
 
 class HeldReads:
@@ -77,6 +78,25 @@ def test_a_credential_past_its_limit_gets_429_at_once_and_another_credential_doe
     assert same_account[0] == 200 and other_account[0] == 200
     assert [answer[0] for answer in finished] == [200] * LIMIT
     assert after[0] == 200
+
+
+def test_one_day_boards_are_not_counted(make_app, app, monkeypatch):
+    limited = make_app(BOARD_READS_PER_CREDENTIAL=1)
+    token = token_for(UserFactory(role="viewer"))
+    held = HeldReads(hold=1)
+    monkeypatch.setattr(cards, "board_cards", held)
+
+    with serving(limited) as url, ThreadPoolExecutor(1) as pool:
+        running = pool.submit(http_json, "GET", url + BOARD, None, 30, bearer(token))
+        held.wait_until_all_held()
+        one_day = [http_json("GET", url + path, headers=bearer(token))[0] for path in ONE_DAY_BOARDS]
+        second_range = http_json("GET", url + "/api/board?from=2026-04-01&to=2026-04-02", headers=bearer(token))[0]
+        held.released.set()
+        first = running.result(timeout=30)[0]
+
+    assert one_day == [200] * len(ONE_DAY_BOARDS)
+    assert second_range == 429
+    assert first == 200
 
 
 def test_a_failed_read_gives_its_place_back(make_app, app, monkeypatch):

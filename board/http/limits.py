@@ -1,6 +1,6 @@
 """At most a few expensive reads at once per credential, so that one client cannot take the service.
 
-A route marks itself `@few_at_once` beside its `@requires`. Each credential (an API token, or a
+A route marks itself `@few_at_once(when=...)` beside its `@requires`. Each credential (an API token, or a
 signed-in session: two tabs of one session share, two tokens of one account do not) may have
 BOARD_READS_PER_CREDENTIAL such reads running at once; one more is refused at once, before its
 query runs, with 429 too_many_requests and Retry-After: 1.
@@ -51,20 +51,25 @@ def credential_of(identity: Identity) -> tuple:
     return ("account", identity.user_id)
 
 
-def few_at_once(view: Callable) -> Callable:
-    """Mark a view as expensive: a credential may run only a few of them at once."""
+def few_at_once(when: Callable[[], bool]) -> Callable:
+    """Mark a view as expensive whenever `when()` says so for the request: a credential may run only a few at once."""
 
-    @wraps(view)
-    def limited(*args, **kwargs):
-        reads: RunningReads = current_app.extensions["board.running_reads"]
-        credential = credential_of(current_identity())
-        reads.enter(credential)
-        try:
-            return view(*args, **kwargs)
-        finally:
-            reads.leave(credential)
+    def mark(view: Callable) -> Callable:
+        @wraps(view)
+        def limited(*args, **kwargs):
+            if not when():
+                return view(*args, **kwargs)
+            reads: RunningReads = current_app.extensions["board.running_reads"]
+            credential = credential_of(current_identity())
+            reads.enter(credential)
+            try:
+                return view(*args, **kwargs)
+            finally:
+                reads.leave(credential)
 
-    return limited
+        return limited
+
+    return mark
 
 
 def init_app(app: Flask) -> None:

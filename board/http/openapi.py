@@ -190,7 +190,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             200: Answer("The board.", Board, headers=("ETag", "Cache-Control")),
             304: Answer("Unchanged since the ETag sent in If-None-Match.", media_type=""),
             429: Answer(
-                "This token or session already has BOARD_READS_PER_CREDENTIAL board reads running (per worker).",
+                "This token or session already has BOARD_READS_PER_CREDENTIAL reads of more than one day running (per worker).",
                 codes=("too_many_requests",),
                 headers=("Retry-After",),
             ),
