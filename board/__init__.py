@@ -21,6 +21,9 @@ Environment variables:
     BOARD_PUBLIC_URL          The address people open the board at (https://board.example); cookie-signed
                               writes must come from it. Unset: the request's own scheme and host.
     BOARD_SECURE_COOKIES      1 on HTTPS: the session cookie is then sent over HTTPS only.
+    BOARD_READS_PER_CREDENTIAL
+                              Board reads over more than one day one token or session may have running at once, per worker
+                              process; more get 429 too_many_requests (default 1).
     BOARD_WORKERS, BOARD_THREADS, BOARD_BIND
                               Granian's worker processes, app threads per worker and address (board/serving.py).
 """
@@ -54,11 +57,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from board import db, logs, retry
-    from board.http import headers
+    from board.http import compression, headers, limits
     from board.accounts import passwords
 
     logs.init_app(app)
     headers.init_app(app)
+    compression.init_app(app)
+    limits.init_app(app)
     db.init_app(app)
     passwords.use_profile(app.config["BOARD_PASSWORD_PROFILE"])
     passwords.limit_concurrent_hashes(app.config["BOARD_CONCURRENT_HASHES"])

@@ -10,6 +10,8 @@ from werkzeug.routing import IntegerConverter
 
 from board import metrics, schemas
 from board.appointments import cards, history, moves
+from board.http import compression
+from board.http.limits import few_at_once
 from board.accounts.permissions import current_identity, requires
 from board.db import get_engine
 from board.errors import BadRequest, UnsupportedMediaType, ValidationFailed, envelope
@@ -78,8 +80,16 @@ def today() -> date:
     return datetime.now(current_app.config["BOARD_ZONEINFO"]).date()
 
 
+def spans_days() -> bool:
+    """A board over more than one day. The page reads one day at a time and is never limited;
+    ranges of up to 31 days are what scripts read, at up to 31 times the cost."""
+    first, last = request.args.get("from"), request.args.get("to")
+    return (first or last) != (last or first)
+
+
 @bp.get("/api/board")
 @requires("viewer")
+@few_at_once(when=spans_days)
 def board():
     query = load_query(schemas.board_query)
     first = query.get("from_") or query.get("to") or today()
@@ -93,7 +103,7 @@ def board():
     response.add_etag()
     # Kept by the browser alone, and only to revalidate: customer names are on it.
     response.headers["Cache-Control"] = "no-cache, private"
-    return response.make_conditional(request)
+    return compression.make_conditional(response)
 
 
 @bp.post("/api/appointments")

@@ -35,6 +35,8 @@ DEFAULTS = {
     # a flood of sign-ins cannot take every thread (and every core) from the other requests.
     # Not from the environment: more would undo what the limit is for.
     "BOARD_CONCURRENT_HASHES": 1,
+    # Board reads over more than one day one credential may have running at once, in each worker process.
+    "BOARD_READS_PER_CREDENTIAL": 1,
 }
 _NOT_FROM_ENVIRONMENT = ("MAX_CONTENT_LENGTH", "BOARD_PASSWORD_PROFILE", "BOARD_CONCURRENT_HASHES")
 
@@ -45,6 +47,7 @@ _INTEGER_SETTINGS = (
     "BOARD_DB_CONNECT_TIMEOUT_S",
     "BOARD_DB_POOL_SIZE",
     "BOARD_CONCURRENT_HASHES",
+    "BOARD_READS_PER_CREDENTIAL",
 )
 
 
@@ -71,7 +74,7 @@ def _validated(settings: dict) -> dict:
             raise ConfigError(f"{name} must be a whole number, got {settings[name]!r}.") from None
         if settings[name] < 0:
             raise ConfigError(f"{name} must not be negative, got {settings[name]}.")
-    for name in ("BOARD_DB_POOL_SIZE", "BOARD_CONCURRENT_HASHES"):
+    for name in ("BOARD_DB_POOL_SIZE", "BOARD_CONCURRENT_HASHES", "BOARD_READS_PER_CREDENTIAL"):
         if settings[name] < 1:
             raise ConfigError(f"{name} must be at least 1, got {settings[name]}.")
     settings["BOARD_SECURE_COOKIES"] = str(settings["BOARD_SECURE_COOKIES"]).lower() in ("1", "true", "yes")

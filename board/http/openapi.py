@@ -199,9 +199,17 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {
             200: Answer("The board.", Board, headers=("ETag", "Cache-Control")),
             304: Answer("Unchanged since the ETag sent in If-None-Match.", media_type=""),
+            429: Answer(
+                "This token or session already has BOARD_READS_PER_CREDENTIAL reads of more than one day running (per worker).",
+                codes=("too_many_requests",),
+                headers=("Retry-After",),
+            ),
         },
         query=schemas.board_query,
-        description=f"Both days default to today in the board's time zone; at most {schemas.MAX_BOARD_DAYS} days.",
+        description=(
+            f"Both days default to today in the board's time zone; at most {schemas.MAX_BOARD_DAYS} days. "
+            "Compressed (zstd, br or gzip) when Accept-Encoding allows; a compressed body has its own ETag."
+        ),
     ),
     ("api.create_appointment", "POST"): Operation(
         "Add an appointment at version 1",
