@@ -64,7 +64,7 @@ def me():
 
 
 @bp.post("/api/me/password")
-@requires("viewer")
+@requires("viewer", full_credential=True)
 def change_password():
     fields = load_body(password_change_in)
     identity = current_identity()
@@ -90,15 +90,16 @@ def list_tokens():
 
 
 @bp.post("/api/tokens")
-@requires("viewer")
+@requires("viewer", full_credential=True)
 def create_token():
     fields = load_body(token_in)
-    row, secret = tokens.create_token(get_engine(), user_id=current_identity().user_id, **fields)
+    identity = current_identity()
+    row, secret = tokens.create_token(get_engine(), user_id=identity.user_id, at_most=identity.role, **fields)
     return ok({**token_out(row), "secret": secret}, 201)
 
 
 @bp.delete("/api/tokens/<row_id:token_id>")
-@requires("viewer")
+@requires("viewer", full_credential=True)
 def revoke_token(token_id: int):
     identity = current_identity()
     owner = None if identity.role == "admin" else identity.user_id
@@ -106,18 +107,18 @@ def revoke_token(token_id: int):
 
 
 @bp.get("/api/users")
-@requires("admin")
+@requires("admin", full_credential=True)
 def list_users():
     return ok([user_out(row) for row in users.list_users(get_engine())])
 
 
 @bp.post("/api/users")
-@requires("admin")
+@requires("admin", full_credential=True)
 def create_user():
     return ok(user_out(users.create_user(get_engine(), **load_body(user_in))), 201)
 
 
 @bp.patch("/api/users/<row_id:user_id>")
-@requires("admin")
+@requires("admin", full_credential=True)
 def update_user(user_id: int):
     return ok(user_out(users.update_user(get_engine(), user_id, **load_body(user_patch_in))))

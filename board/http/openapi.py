@@ -475,7 +475,9 @@ def _merged(first: Answer, second: Answer) -> Answer:
     )
 
 
-def _operation(operation: Operation, rule, method: str, role: str | None, keyed: bool) -> dict:
+def _operation(operation: Operation, rule, method: str, view, keyed: bool) -> dict:
+    role = getattr(view, "required_role", None)
+    full_credential = getattr(view, "needs_full_credential", False)
     answers = dict(operation.answers)
     if operation.body is not None:
         answers = {**BODY_ERRORS, **answers}
@@ -488,11 +490,15 @@ def _operation(operation: Operation, rule, method: str, role: str | None, keyed:
     protected = rule.rule.startswith(("/api/", "/metrics")) and role != PUBLIC
     if protected:
         answers.setdefault(401, Answer("No credentials, or unusable ones.", codes=("unauthenticated",)))
-    if (protected and role != ROLES[0]) or (method in WRITE_METHODS and rule.rule.startswith("/api/")):
+    if (protected and (role != ROLES[0] or full_credential)) or (
+        method in WRITE_METHODS and rule.rule.startswith("/api/")
+    ):
         answers.setdefault(
             403,
             Answer(
-                "The role does not allow this, or a cookie-signed write came from another Origin.", codes=("forbidden",)
+                "The role does not allow this, the token is limited below its owner's role, or a cookie-signed write"
+                " came from another Origin.",
+                codes=("forbidden",),
             ),
         )
     if operation.touches_database or protected:
@@ -507,7 +513,10 @@ def _operation(operation: Operation, rule, method: str, role: str | None, keyed:
 
     described = operation.description
     if protected:
-        described = f"Needs the role {role} or above. {described}".strip()
+        needs = f"Needs the role {role} or above"
+        if full_credential:
+            needs += ", from a session or a token with its owner's full role (a token limited lower is refused)"
+        described = f"{needs}. {described}".strip()
     spec_operation = {
         "operationId": rule.endpoint.replace(".", "_"),
         "summary": operation.summary,
@@ -570,9 +579,9 @@ def build_document(app: Flask) -> dict:
             operation = OPERATIONS.get((rule.endpoint, method))
             if operation is None:
                 continue
-            role = getattr(app.view_functions[rule.endpoint], "required_role", None)
+            view = app.view_functions[rule.endpoint]
             paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
-                operation, rule, method, role, rule.endpoint in keyed and method in WRITE_METHODS
+                operation, rule, method, view, rule.endpoint in keyed and method in WRITE_METHODS
             )
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
