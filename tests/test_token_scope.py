@@ -101,6 +101,7 @@ def test_a_scoped_token_cannot_revoke_a_token_not_even_itself(scoped, engine):
 
     for token_id in ids:
         assert_refused_as_scoped(client.delete(f"/api/tokens/{token_id}"))
+    assert_refused_as_scoped(client.post("/api/tokens/revoke-all"))
     assert account_rows(engine) == before
 
 

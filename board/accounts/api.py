@@ -1,6 +1,6 @@
 """Routes for signing in and out, one's own account, API tokens, and (admins) people."""
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, url_for
 
 from board.accounts import sessions, tokens, users
 from board.accounts.passwords import verify_password
@@ -10,13 +10,14 @@ from board.accounts.schemas import (
     sign_in_in,
     token_in,
     token_out,
+    token_page_query,
     user_in,
     user_out,
     user_patch_in,
 )
-from board.api import load_body, ok
+from board.api import load_body, load_query, ok
 from board.db import get_engine
-from board.errors import ValidationFailed
+from board.errors import ValidationFailed, envelope
 
 bp = Blueprint("accounts", __name__)
 
@@ -84,9 +85,13 @@ def change_password():
 @bp.get("/api/tokens")
 @requires("viewer")
 def list_tokens():
+    page = load_query(token_page_query)
     identity = current_identity()
     owner = None if identity.role == "admin" else identity.user_id
-    return ok([token_out(row) for row in tokens.list_tokens(get_engine(), owner)])
+    rows, more = tokens.token_page(get_engine(), owner, limit=page["limit"], after=page.get("after"))
+    # `next` sits beside `data`, which stays the list of tokens that scripts already read.
+    next_page = url_for("accounts.list_tokens", after=rows[-1].id, limit=page["limit"]) if more else None
+    return envelope({"ok": True, "data": [token_out(row) for row in rows], "next": next_page}, 200)
 
 
 @bp.post("/api/tokens")
@@ -104,6 +109,12 @@ def revoke_token(token_id: int):
     identity = current_identity()
     owner = None if identity.role == "admin" else identity.user_id
     return ok(token_out(tokens.revoke_token(get_engine(), token_id, owner)))
+
+
+@bp.post("/api/tokens/revoke-all")
+@requires("viewer", full_credential=True)
+def revoke_all_tokens():
+    return ok({"revoked": tokens.revoke_all_tokens(get_engine(), current_identity().user_id)})
 
 
 @bp.get("/api/users")

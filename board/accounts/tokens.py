@@ -72,11 +72,25 @@ def create_token(
 
 def list_tokens(engine: Engine, owner_id: int | None = None) -> list[Row]:
     """Every token (or those of `owner_id`), newest first, revoked ones included."""
+    return token_page(engine, owner_id, limit=None)[0]
+
+
+def token_page(
+    engine: Engine, owner_id: int | None = None, *, limit: int | None, after: int | None = None
+) -> tuple[list[Row], bool]:
+    """Up to `limit` tokens (or those of `owner_id`) older than the token `after`, newest first; and if more follow."""
     statement = _select_tokens().order_by(ApiToken.id.desc())
     if owner_id is not None:
         statement = statement.where(ApiToken.user_id == owner_id)
+    if after is not None:
+        statement = statement.where(ApiToken.id < after)
+    if limit is not None:
+        statement = statement.limit(limit + 1)
     with engine.connect() as conn:
-        return conn.execute(statement).all()
+        rows = conn.execute(statement).all()
+    if limit is None:
+        return rows, False
+    return rows[:limit], len(rows) > limit
 
 
 def revoke_token(engine: Engine, token_id: int, owner_id: int | None = None) -> Row:
@@ -95,3 +109,11 @@ def revoke_token(engine: Engine, token_id: int, owner_id: int | None = None) -> 
             raise NotFound("No such token.")
         return conn.execute(_select_tokens().where(ApiToken.id == token_id)).one()
 
+
+
+def revoke_all_tokens(engine: Engine, owner_id: int) -> int:
+    """Revoke every active token of `owner_id`; return how many."""
+    with transaction(engine) as conn:
+        return conn.execute(
+            update(ApiToken).where(ApiToken.user_id == owner_id, ACTIVE).values(revoked_at=func.now())
+        ).rowcount

@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, validate
 from board import errors, schemas
 from board.http import idempotency
 from board.accounts import schemas as account_schemas
+from board.accounts import tokens
 from board.accounts.permissions import PUBLIC, WRITE_METHODS, public
 from board.accounts.sessions import COOKIE_NAME
 from board.models import EVENT_KINDS, IDEMPOTENCY_KEY_MAX_LENGTH, NOTES_MAX_LENGTH, ROLES, STATUSES, TEXT_MAX_LENGTH
@@ -123,6 +124,10 @@ class NewToken(Token):
     secret = fields.String(required=True, metadata={"description": "Shown this once; only its hash is kept."})
 
 
+class RevokedAll(Schema):
+    revoked = fields.Integer(required=True, metadata={"description": "How many active tokens were revoked."})
+
+
 class SignedOut(Schema):
     signed_out = fields.Boolean(required=True, metadata={"description": "false when the caller used an API token."})
 
@@ -161,6 +166,8 @@ class Answer:
     media_type: str = "application/json"
     # False for the one answer that is not in the envelope: the OpenAPI document itself.
     enveloped: bool = True
+    # True for a list answered a page at a time: `next` beside `data`.
+    paged: bool = False
 
 
 @dataclass(frozen=True)
@@ -269,20 +276,37 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("accounts.me", "GET"): Operation("Who is asking", {200: Answer("The account.", Account)}, tag="accounts"),
     ("accounts.change_password", "POST"): Operation(
-        "Change one's own password; every session of the account ends",
+        "Change one's own password; every session of the account ends, its API tokens do not",
         {200: Answer("The account.", Account)},
         body=account_schemas.password_change_in,
         tag="accounts",
     ),
     ("accounts.list_tokens", "GET"): Operation(
-        "One's API tokens (an admin's: everyone's), newest first",
-        {200: Answer("The tokens.", [Token])},
+        "One's API tokens (an admin's: everyone's), newest first, a page at a time",
+        {200: Answer("A page of tokens; `next` is the address of the next page, or null.", [Token], paged=True)},
+        query=account_schemas.token_page_query,
         tag="tokens",
+        description=f"At most {account_schemas.TOKEN_PAGE_MAX} a page; revoked and expired tokens are listed too.",
     ),
     ("accounts.create_token", "POST"): Operation(
         "Make an API token for a script",
-        {201: Answer("The token and its secret, shown once.", NewToken)},
+        {
+            201: Answer("The token and its secret, shown once.", NewToken),
+            409: Answer(
+                f"The account already has {tokens.MAX_ACTIVE_TOKENS} active tokens: revoke some first.",
+                codes=("too_many_tokens",),
+            ),
+        },
         body=account_schemas.token_in,
+        tag="tokens",
+        description=(
+            "Its role is at most the caller's: without `role`, a token with the owner's role. "
+            f"At most {tokens.MAX_ACTIVE_TOKENS} active (neither revoked nor expired) tokens per account."
+        ),
+    ),
+    ("accounts.revoke_all_tokens", "POST"): Operation(
+        "Revoke every active API token of one's own account (a password change does not)",
+        {200: Answer("How many were revoked (a token making this call is among them).", RevokedAll)},
         tag="tokens",
     ),
     ("accounts.revoke_token", "DELETE"): Operation(
@@ -418,11 +442,18 @@ def _success(answer: Answer) -> dict:
         data_schema = _ref(data)
     else:
         data_schema = {"type": "object"}
-    return {
+    envelope = {
         "type": "object",
         "required": ["ok", "data"],
         "properties": {"ok": {"const": True}, "data": data_schema},
     }
+    if answer.paged:
+        envelope["required"].append("next")
+        envelope["properties"]["next"] = {
+            "type": ["string", "null"],
+            "description": "The next page's address (the same limit, after this page's last id); null on the last.",
+        }
+    return envelope
 
 
 def _failure(codes: tuple[str, ...]) -> dict:
@@ -568,7 +599,7 @@ def build_document(app: Flask) -> dict:
     plugin.converter.add_attribute_function(_text_lengths)
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
-    for schema in (Card, Board, Event, Deleted, Account, UserOut, Token, NewToken, SignedOut, Health):
+    for schema in (Card, Board, Event, Deleted, Account, UserOut, Token, NewToken, RevokedAll, SignedOut, Health):
         spec.components.schema(_schema_name(schema), schema=schema)
     spec.components.schema("Error", schema=Error)
 
