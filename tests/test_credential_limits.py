@@ -4,28 +4,16 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
-from board.accounts.secrets import secret_hash
 from board.accounts.sessions import MAX_SESSIONS
 from board.accounts.tokens import MAX_ACTIVE_TOKENS
-from board.models import ApiToken
 from tests.factories import PASSWORD, UserFactory, token_for
-from tests.helpers import http_json
+from tests.helpers import add_tokens, http_json
 
 
 def bearer(secret: str) -> dict:
     return {"Authorization": f"Bearer {secret}"}
-
-
-def add_tokens(engine, user_id: int, count: int, **fields) -> None:
-    """`count` more tokens of `user_id`, in one statement (their secrets are never needed)."""
-    with engine.begin() as conn:
-        conn.execute(
-            insert(ApiToken),
-            [{"user_id": user_id, "label": f"bulk {n}", "secret_hash": secret_hash(f"bulk {user_id} {n} {fields}"),
-              **fields} for n in range(count)],
-        )
 
 
 def active_tokens(engine, user_id: int) -> int:
