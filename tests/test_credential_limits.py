@@ -179,3 +179,30 @@ def test_signing_in_clears_the_accounts_expired_sessions_and_no_one_elses(app, s
 
     assert sessions_of(engine, staff.id) == [4]
     assert sessions_of(engine, other.id) == [3]
+
+
+def test_sign_ins_at_once_still_leave_at_most_20_sessions(live_server, staff, engine):
+    with engine.begin() as conn:
+        for n in range(MAX_SESSIONS):
+            conn.execute(
+                text("INSERT INTO sessions (user_id, secret_hash, expires_at)"
+                     " VALUES (:u, :h, now() + interval '1 day')"),
+                {"u": staff.id, "h": f"earlier {n}"},
+            )
+    attempts = 6
+    start = threading.Barrier(attempts)
+    answers = []
+
+    def sign_in():
+        start.wait()
+        body = {"username": staff.username, "password": PASSWORD}
+        answers.append(http_json("POST", f"{live_server}/api/session", body)[0])
+
+    threads = [threading.Thread(target=sign_in) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert answers == [200] * attempts
+    assert sessions_of(engine, staff.id) == list(range(attempts + 1, MAX_SESSIONS + attempts + 1))
