@@ -143,6 +143,18 @@ class LastAdmin(BoardError):
     status = 409
     code = "last_admin"
     message = "This would leave the board without an active admin; make someone else admin first."
+
+
+class TooManyTokens(BoardError):
+    status = 409
+    code = "too_many_tokens"
+
+    def __init__(self, limit: int):
+        super().__init__(
+            f"This account already has {limit} active API tokens, the most it may have; revoke some first."
+        )
+
+
 class VersionExhausted(VersionConflict):
     """The card's version is at the top of its range, so no move can give it a next one."""
 

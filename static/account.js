@@ -1,4 +1,4 @@
-// The account panel: change one's own password; list, create and revoke API tokens.
+// The account panel: change one's own password; list (a page at a time), create and revoke API tokens.
 import { call } from "./api.js";
 import { announce, byId, closeButtons, make, whenText } from "./dom.js";
 import { tokenState } from "./labels.js";
@@ -10,8 +10,14 @@ const el = {
   currentPassword: byId("current-password"),
   newPassword: byId("new-password"),
   passwordMessage: byId("password-message"),
+  revokeAll: byId("revoke-all"),
+  revokeAllConfirm: byId("revoke-all-confirm"),
+  revokeAllYes: byId("revoke-all-yes"),
+  revokeAllNo: byId("revoke-all-no"),
+  revokeAllMessage: byId("revoke-all-message"),
   tokensBody: byId("tokens-body"),
   tokensEmpty: byId("tokens-empty"),
+  moreTokens: byId("more-tokens"),
   tokenForm: byId("token-form"),
   tokenLabel: byId("token-label"),
   tokenRole: byId("token-role"),
@@ -32,6 +38,8 @@ const FIELD_NAMES = {
 };
 
 let account = null;
+// The address of the token list's next page, or null when all are shown.
+let nextTokens = null;
 
 export function setUpAccount() {
   closeButtons(el.dialog);
@@ -40,6 +48,13 @@ export function setUpAccount() {
   el.passwordForm.addEventListener("submit", changePassword);
   el.tokenForm.addEventListener("submit", createToken);
   el.tokensBody.addEventListener("click", onTokenAction);
+  el.moreTokens.addEventListener("click", loadMoreTokens);
+  el.revokeAll.addEventListener("click", () => {
+    el.revokeAllConfirm.hidden = false;
+    el.revokeAllNo.focus();
+  });
+  el.revokeAllNo.addEventListener("click", () => (el.revokeAllConfirm.hidden = true));
+  el.revokeAllYes.addEventListener("click", revokeAllTokens);
   el.copy.addEventListener("click", copySecret);
 }
 
@@ -53,7 +68,8 @@ export function openAccount(current) {
       return option;
     }),
   );
-  for (const message of [el.passwordMessage, el.tokenMessage]) message.textContent = "";
+  for (const message of [el.passwordMessage, el.revokeAllMessage, el.tokenMessage]) message.textContent = "";
+  el.revokeAllConfirm.hidden = true;
   el.dialog.showModal();
   loadTokens();
 }
@@ -83,6 +99,44 @@ async function loadTokens() {
   }
   el.tokensBody.replaceChildren(...result.data.map(tokenRow));
   el.tokensEmpty.hidden = result.data.length > 0;
+  showMore(result.next);
+}
+
+async function loadMoreTokens() {
+  if (!nextTokens) return;
+  el.moreTokens.disabled = true;
+  const result = await call("GET", nextTokens);
+  el.moreTokens.disabled = false;
+  if (result.status === 401) return;
+  if (!result.ok) {
+    el.tokenMessage.textContent = formFailureMessage(result);
+    return;
+  }
+  el.tokensBody.append(...result.data.map(tokenRow));
+  showMore(result.next);
+}
+
+function showMore(next) {
+  nextTokens = next;
+  el.moreTokens.hidden = !next;
+}
+
+async function revokeAllTokens() {
+  el.revokeAllYes.disabled = true;
+  const result = await call("POST", "/api/tokens/revoke-all");
+  el.revokeAllYes.disabled = false;
+  if (result.status === 401) return;
+  el.revokeAllConfirm.hidden = true;
+  if (!result.ok) {
+    el.revokeAllMessage.textContent = formFailureMessage(result);
+    return;
+  }
+  const count = result.data.revoked;
+  el.revokeAllMessage.textContent =
+    count === 0
+      ? "You had no active tokens."
+      : `${count === 1 ? "Your 1 active token was" : `All ${count} of your active tokens were`} revoked; scripts using them are refused from now on.`;
+  await loadTokens();
 }
 
 function tokenRow(token) {

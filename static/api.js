@@ -29,16 +29,17 @@ async function send(method, path, { body, headers = {}, signedIn = true } = {}) 
   return response;
 }
 
-// One API call. Never throws; answers { ok, status, data, error, retryAfter }, status 0 when the
-// server could not be reached.
+// One API call. Never throws; answers { ok, status, data, next, error, retryAfter }, status 0 when
+// the server could not be reached; next is the address of a list's next page, or null.
 export async function call(method, path, body, options = {}) {
   const response = await send(method, path, { body, ...options });
-  if (!response) return { ok: false, status: 0, data: null, error: null, retryAfter: null };
+  if (!response) return { ok: false, status: 0, data: null, next: null, error: null, retryAfter: null };
   const envelope = await readJson(response);
   return {
     ok: response.ok && envelope?.ok === true,
     status: response.status,
     data: envelope?.data ?? null,
+    next: envelope?.next ?? null,
     error: envelope?.error ?? null,
     retryAfter: response.headers.get("Retry-After"),
   };

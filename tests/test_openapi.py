@@ -112,3 +112,11 @@ def test_every_write_that_takes_an_idempotency_key_documents_it_and_its_answers(
     assert "idempotency_in_progress" in move["409"]["description"] and "Retry-After" in move["409"]["headers"]
     assert "idempotency_key_reused" in move["422"]["description"]
     assert "Idempotent-Replayed" in move["200"]["headers"]
+
+
+def test_routes_that_refuse_a_token_limited_below_its_owner_say_so(document):
+    for path, method in [("/api/tokens", "post"), ("/api/me/password", "post"), ("/api/users", "get")]:
+        operation = document["paths"][path][method]
+        assert "owner's full role" in operation["description"], (path, method)
+        assert "403" in operation["responses"], (path, method)
+    assert "owner's full role" not in document["paths"]["/api/board"]["get"]["description"]

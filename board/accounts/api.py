@@ -1,6 +1,6 @@
 """Routes for signing in and out, one's own account, API tokens, and (admins) people."""
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, url_for
 
 from board import metrics
 from board.accounts import sessions, tokens, users
@@ -10,12 +10,14 @@ from board.accounts.schemas import (
     sign_in_in,
     token_in,
     token_out,
+    token_page_query,
     user_in,
     user_out,
     user_patch_in,
 )
-from board.api import load_body, ok
+from board.api import load_body, load_query, ok
 from board.db import get_engine
+from board.errors import envelope
 from board.http.client_address import client_address
 
 bp = Blueprint("accounts", __name__)
@@ -65,7 +67,7 @@ def me():
 
 
 @bp.post("/api/me/password")
-@requires("viewer")
+@requires("viewer", full_credential=True)
 @metrics.count_sign_in_failures
 def change_password():
     fields = load_body(password_change_in)
@@ -84,40 +86,51 @@ def change_password():
 @bp.get("/api/tokens")
 @requires("viewer")
 def list_tokens():
+    page = load_query(token_page_query)
     identity = current_identity()
     owner = None if identity.role == "admin" else identity.user_id
-    return ok([token_out(row) for row in tokens.list_tokens(get_engine(), owner)])
+    rows, more = tokens.token_page(get_engine(), owner, limit=page["limit"], after=page.get("after"))
+    # `next` sits beside `data`, which stays the list of tokens that scripts already read.
+    next_page = url_for("accounts.list_tokens", after=rows[-1].id, limit=page["limit"]) if more else None
+    return envelope({"ok": True, "data": [token_out(row) for row in rows], "next": next_page}, 200)
 
 
 @bp.post("/api/tokens")
-@requires("viewer")
+@requires("viewer", full_credential=True)
 def create_token():
     fields = load_body(token_in)
-    row, secret = tokens.create_token(get_engine(), user_id=current_identity().user_id, **fields)
+    identity = current_identity()
+    row, secret = tokens.create_token(get_engine(), user_id=identity.user_id, at_most=identity.role, **fields)
     return ok({**token_out(row), "secret": secret}, 201)
 
 
 @bp.delete("/api/tokens/<row_id:token_id>")
-@requires("viewer")
+@requires("viewer", full_credential=True)
 def revoke_token(token_id: int):
     identity = current_identity()
     owner = None if identity.role == "admin" else identity.user_id
     return ok(token_out(tokens.revoke_token(get_engine(), token_id, owner)))
 
 
+@bp.post("/api/tokens/revoke-all")
+@requires("viewer", full_credential=True)
+def revoke_all_tokens():
+    return ok({"revoked": tokens.revoke_all_tokens(get_engine(), current_identity().user_id)})
+
+
 @bp.get("/api/users")
-@requires("admin")
+@requires("admin", full_credential=True)
 def list_users():
     return ok([user_out(row) for row in users.list_users(get_engine())])
 
 
 @bp.post("/api/users")
-@requires("admin")
+@requires("admin", full_credential=True)
 def create_user():
     return ok(user_out(users.create_user(get_engine(), **load_body(user_in))), 201)
 
 
 @bp.patch("/api/users/<row_id:user_id>")
-@requires("admin")
+@requires("admin", full_credential=True)
 def update_user(user_id: int):
     return ok(user_out(users.update_user(get_engine(), user_id, **load_body(user_patch_in))))

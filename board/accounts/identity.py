@@ -26,9 +26,16 @@ class Identity:
     username: str
     name: str
     role: str
+    # The account's own role: `role` is lower for a token limited to a lower role.
+    owner_role: str
     token_id: int | None = None
     token_label: str | None = None
     session_id: int | None = None
+
+    @property
+    def below_its_owner(self) -> bool:
+        """A token limited to a lower role than its owner's (a wall screen's, Prometheus')."""
+        return self.role != self.owner_role
 
     def account(self) -> dict:
         return {"id": self.user_id, "username": self.username, "name": self.name, "role": self.role}
@@ -86,7 +93,9 @@ def identity_from_token(engine: Engine, secret: str) -> Identity | None:
     if row is None:
         return None
     role = weaker_role(row.token_role, row.user_role) if row.token_role else row.user_role
-    return Identity(row.user_id, row.username, row.name, role, token_id=row.credential_id, token_label=row.label)
+    return Identity(
+        row.user_id, row.username, row.name, role, row.user_role, token_id=row.credential_id, token_label=row.label
+    )
 
 
 def identity_from_session(engine: Engine, secret: str) -> Identity | None:
@@ -94,4 +103,4 @@ def identity_from_session(engine: Engine, secret: str) -> Identity | None:
         row = conn.execute(SESSION_LOOKUP, {"credential_hash": secret_hash(secret)}).one_or_none()
     if row is None:
         return None
-    return Identity(row.user_id, row.username, row.name, row.user_role, session_id=row.credential_id)
+    return Identity(row.user_id, row.username, row.name, row.user_role, row.user_role, session_id=row.credential_id)

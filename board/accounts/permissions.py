@@ -1,6 +1,9 @@
 """The permission check, in one place: which role each route needs, checked before its use case runs.
 
-A route says what it needs beside its URL (`@requires("staff")`, or `@public`); `check_request`
+A route says what it needs beside its URL (`@requires("staff")`, or `@public`); routes that make
+or end credentials or manage people also say `full_credential=True`: a token limited to a lower
+role than its owner's is refused there, so a leaked wall-screen token never leads to more than
+it is. `check_request`
 runs before every view, so a refused request touches the database only to look up its
 credential, never inside a use case's transaction or its retry.
 """
@@ -22,11 +25,12 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC = "public"
 
 
-def requires(role: str) -> Callable:
-    """Mark a view as needing at least `role`."""
+def requires(role: str, *, full_credential: bool = False) -> Callable:
+    """Mark a view as needing at least `role` (and, with full_credential, not a token limited below its owner)."""
 
     def mark(view: Callable) -> Callable:
         view.required_role = role
+        view.needs_full_credential = full_credential
         return view
 
     return mark
@@ -64,6 +68,12 @@ def check_request() -> None:
     # A path or method that matches no view is answered by its 404 or 405, now that the caller is known.
     if needed is not None and not at_least(identity.role, needed):
         raise Forbidden(f"Your role ({identity.role}) does not allow this; it needs {needed} or above.")
+    if getattr(view, "needs_full_credential", False) and identity.below_its_owner:
+        raise Forbidden(
+            f"This token is limited to a lower role than its owner's ({identity.role}, not {identity.owner_role}):"
+            " it cannot create or revoke tokens, change the password or manage people. Sign in, or use a token"
+            " with its owner's full role."
+        )
 
 
 def authenticate() -> Identity | None:

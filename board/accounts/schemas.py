@@ -2,10 +2,10 @@
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from board.accounts.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
-from board.models import ROLES
+from board.models import ID_MAX, ROLES
 from board.schemas import LATEST_TIME, Text
 
 USERNAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -86,11 +86,30 @@ class TokenIn(Schema):
             raise ValidationError("Must be in the future.")
 
 
+TOKEN_PAGE_MAX = 100
+
+
+class TokenPageQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(
+        load_default=TOKEN_PAGE_MAX,
+        validate=validate.Range(1, TOKEN_PAGE_MAX),
+        metadata={"description": f"How many tokens at most, 1 to {TOKEN_PAGE_MAX}."},
+    )
+    after = fields.Integer(
+        validate=validate.Range(1, ID_MAX),
+        metadata={"description": "The id of the last token of the page before: this page starts after it."},
+    )
+
+
 sign_in_in = SignInIn()
 password_change_in = PasswordChangeIn()
 user_in = UserIn()
 user_patch_in = UserPatchIn()
 token_in = TokenIn()
+token_page_query = TokenPageQuery()
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, update
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
 
 from board.accounts import throttle
 from board.accounts.passwords import hash_password, hashing_slot, needs_rehash, verify_password
@@ -16,6 +16,9 @@ COOKIE_NAME = "board_session"
 # Sliding: each use (noted at most once a minute) pushes the end out again, so a board on a
 # workshop screen stays signed in while it is used.
 SESSION_LIFETIME = timedelta(days=14)
+
+# Sessions kept per account: signing in once more ends the oldest (and any that have expired).
+MAX_SESSIONS = 20
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
@@ -75,11 +78,20 @@ def open_session(engine: Engine, user_id: int) -> str:
 
 def insert_session(conn: Connection, user_id: int) -> str:
     secret = new_secret()
+    # The account's row is locked so that sign-ins at once cannot each leave the one before's extra session.
+    conn.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
     conn.execute(
         insert(UserSession).values(
             user_id=user_id, secret_hash=secret_hash(secret), expires_at=func.now() + SESSION_LIFETIME
         )
     )
+    kept = (
+        select(UserSession.id)
+        .where(UserSession.user_id == user_id, UserSession.expires_at > func.now())
+        .order_by(UserSession.id.desc())
+        .limit(MAX_SESSIONS)
+    )
+    conn.execute(delete(UserSession).where(UserSession.user_id == user_id, UserSession.id.not_in(kept)))
     return secret
 
 

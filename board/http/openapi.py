@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, validate
 from board import errors, schemas
 from board.http import headers, idempotency
 from board.accounts import schemas as account_schemas
+from board.accounts import tokens
 from board.accounts.permissions import PUBLIC, WRITE_METHODS, public
 from board.accounts.sessions import COOKIE_NAME
 from board.models import EVENT_KINDS, IDEMPOTENCY_KEY_MAX_LENGTH, NOTES_MAX_LENGTH, ROLES, STATUSES, TEXT_MAX_LENGTH
@@ -122,6 +123,10 @@ class NewToken(Token):
     secret = fields.String(required=True, metadata={"description": "Shown this once; only its hash is kept."})
 
 
+class RevokedAll(Schema):
+    revoked = fields.Integer(required=True, metadata={"description": "How many active tokens were revoked."})
+
+
 class SignedOut(Schema):
     signed_out = fields.Boolean(required=True, metadata={"description": "false when the caller used an API token."})
 
@@ -160,6 +165,8 @@ class Answer:
     media_type: str = "application/json"
     # False for the one answer that is not in the envelope: the OpenAPI document itself.
     enveloped: bool = True
+    # True for a list answered a page at a time: `next` beside `data`.
+    paged: bool = False
 
 
 @dataclass(frozen=True)
@@ -285,7 +292,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("accounts.me", "GET"): Operation("Who is asking", {200: Answer("The account.", Account)}, tag="accounts"),
     ("accounts.change_password", "POST"): Operation(
-        "Change one's own password; every session of the account ends",
+        "Change one's own password; every session of the account ends, its API tokens do not",
         {
             200: Answer("The account.", Account),
             422: Answer(
@@ -298,14 +305,31 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         tag="accounts",
     ),
     ("accounts.list_tokens", "GET"): Operation(
-        "One's API tokens (an admin's: everyone's), newest first",
-        {200: Answer("The tokens.", [Token])},
+        "One's API tokens (an admin's: everyone's), newest first, a page at a time",
+        {200: Answer("A page of tokens; `next` is the address of the next page, or null.", [Token], paged=True)},
+        query=account_schemas.token_page_query,
         tag="tokens",
+        description=f"At most {account_schemas.TOKEN_PAGE_MAX} a page; revoked and expired tokens are listed too.",
     ),
     ("accounts.create_token", "POST"): Operation(
         "Make an API token for a script",
-        {201: Answer("The token and its secret, shown once.", NewToken)},
+        {
+            201: Answer("The token and its secret, shown once.", NewToken),
+            409: Answer(
+                f"The account already has {tokens.MAX_ACTIVE_TOKENS} active tokens: revoke some first.",
+                codes=("too_many_tokens",),
+            ),
+        },
         body=account_schemas.token_in,
+        tag="tokens",
+        description=(
+            "Its role is at most the caller's: without `role`, a token with the owner's role. "
+            f"At most {tokens.MAX_ACTIVE_TOKENS} active (neither revoked nor expired) tokens per account."
+        ),
+    ),
+    ("accounts.revoke_all_tokens", "POST"): Operation(
+        "Revoke every active API token of one's own account (a password change does not)",
+        {200: Answer("How many were revoked (a token making this call is among them).", RevokedAll)},
         tag="tokens",
     ),
     ("accounts.revoke_token", "DELETE"): Operation(
@@ -443,11 +467,18 @@ def _success(answer: Answer) -> dict:
         data_schema = _ref(data)
     else:
         data_schema = {"type": "object"}
-    return {
+    envelope = {
         "type": "object",
         "required": ["ok", "data"],
         "properties": {"ok": {"const": True}, "data": data_schema},
     }
+    if answer.paged:
+        envelope["required"].append("next")
+        envelope["properties"]["next"] = {
+            "type": ["string", "null"],
+            "description": "The next page's address (the same limit, after this page's last id); null on the last.",
+        }
+    return envelope
 
 
 def _failure(codes: tuple[str, ...]) -> dict:
@@ -500,7 +531,9 @@ def _merged(first: Answer, second: Answer) -> Answer:
     )
 
 
-def _operation(operation: Operation, rule, method: str, role: str | None, keyed: bool) -> dict:
+def _operation(operation: Operation, rule, method: str, view, keyed: bool) -> dict:
+    role = getattr(view, "required_role", None)
+    full_credential = getattr(view, "needs_full_credential", False)
     answers = dict(operation.answers)
     if operation.body is not None:
         answers = {**BODY_ERRORS, **answers}
@@ -513,11 +546,15 @@ def _operation(operation: Operation, rule, method: str, role: str | None, keyed:
     protected = rule.rule.startswith(("/api/", "/metrics")) and role != PUBLIC
     if protected:
         answers.setdefault(401, Answer("No credentials, or unusable ones.", codes=("unauthenticated",)))
-    if (protected and role != ROLES[0]) or (method in WRITE_METHODS and rule.rule.startswith("/api/")):
+    if (protected and (role != ROLES[0] or full_credential)) or (
+        method in WRITE_METHODS and rule.rule.startswith("/api/")
+    ):
         answers.setdefault(
             403,
             Answer(
-                "The role does not allow this, or a cookie-signed write came from another Origin.", codes=("forbidden",)
+                "The role does not allow this, the token is limited below its owner's role, or a cookie-signed write"
+                " came from another Origin.",
+                codes=("forbidden",),
             ),
         )
     if operation.touches_database or protected:
@@ -532,7 +569,10 @@ def _operation(operation: Operation, rule, method: str, role: str | None, keyed:
 
     described = operation.description
     if protected:
-        described = f"Needs the role {role} or above. {described}".strip()
+        needs = f"Needs the role {role} or above"
+        if full_credential:
+            needs += ", from a session or a token with its owner's full role (a token limited lower is refused)"
+        described = f"{needs}. {described}".strip()
     spec_operation = {
         "operationId": rule.endpoint.replace(".", "_"),
         "summary": operation.summary,
@@ -584,7 +624,7 @@ def build_document(app: Flask) -> dict:
     plugin.converter.add_attribute_function(_text_lengths)
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
-    for schema in (Card, Board, Event, Deleted, Account, UserOut, Token, NewToken, SignedOut, Health):
+    for schema in (Card, Board, Event, Deleted, Account, UserOut, Token, NewToken, RevokedAll, SignedOut, Health):
         spec.components.schema(_schema_name(schema), schema=schema)
     spec.components.schema("Error", schema=Error)
 
@@ -595,9 +635,9 @@ def build_document(app: Flask) -> dict:
             operation = OPERATIONS.get((rule.endpoint, method))
             if operation is None:
                 continue
-            role = getattr(app.view_functions[rule.endpoint], "required_role", None)
+            view = app.view_functions[rule.endpoint]
             paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
-                operation, rule, method, role, rule.endpoint in keyed and method in WRITE_METHODS
+                operation, rule, method, view, rule.endpoint in keyed and method in WRITE_METHODS
             )
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.browser.board_page import BoardPage, api_call
+from tests.factories import token_for
+from tests.helpers import add_tokens
 
 
 def account_row(engine, username: str):
@@ -173,3 +175,39 @@ def test_an_admin_who_demotes_themselves_loses_the_people_panel_at_once(page, li
     expect(page.get_by_role("button", name="People")).to_be_hidden()
     expect(page.locator("#identity")).to_contain_text("Grace Hopper (staff)")
     assert account_row(engine, admin.username) == ("staff", False)
+
+
+def test_revoke_all_my_tokens_beside_the_password_change_asks_first_then_ends_every_token(
+    new_page, live_server, staff_account, engine
+):
+    secrets = [token_for(staff_account) for _ in range(2)]
+    add_tokens(engine, staff_account.id, 100)  # 102 in all: more than one page
+    page = new_page()
+    BoardPage(page, live_server, staff_account).open()
+    page.get_by_role("button", name="Account").click()
+    panel = page.locator("#account-dialog")
+    expect(panel.locator("#revoke-all-hint")).to_contain_text("A password change does not revoke your API tokens")
+    expect(panel.locator("#tokens-body tr")).to_have_count(100)
+
+    panel.get_by_role("button", name="More tokens").click()
+
+    expect(panel.locator("#tokens-body tr")).to_have_count(102)
+    expect(panel.get_by_role("button", name="More tokens")).to_be_hidden()
+
+    panel.get_by_role("button", name="Revoke all my tokens").click()
+    expect(panel.locator("#revoke-all-confirm")).to_be_visible()
+    panel.get_by_role("button", name="Keep them").click()
+
+    expect(panel.locator("#revoke-all-confirm")).to_be_hidden()
+    assert all(api_call(live_server, "GET", "/api/me", token=secret)[0] == 200 for secret in secrets)
+
+    panel.get_by_role("button", name="Revoke all my tokens").click()
+    panel.get_by_role("button", name="Yes, revoke them all").click()
+
+    expect(panel.locator("#revoke-all-message")).to_have_text(
+        "All 102 of your active tokens were revoked; scripts using them are refused from now on."
+    )
+    expect(panel.locator("#tokens-body tr", has_text="Active")).to_have_count(0)
+    assert all(api_call(live_server, "GET", "/api/me", token=secret)[0] == 401 for secret in secrets)
+    assert page.context.request.get(f"{live_server}/api/me").status == 200, "this page stays signed in"
+
