@@ -1,5 +1,5 @@
 // The account panel: change one's own password; list (a page at a time), create and revoke API tokens.
-import { call } from "./api.js";
+import * as api from "./api.js";
 import { announce, byId, closeButtons, make, whenText } from "./dom.js";
 import { tokenState } from "./labels.js";
 import { formFailureMessage, tokenRolesFor } from "./session.js";
@@ -76,10 +76,7 @@ export function openAccount(current) {
 
 async function changePassword(event) {
   event.preventDefault();
-  const result = await call("POST", "/api/me/password", {
-    current_password: el.currentPassword.value,
-    new_password: el.newPassword.value,
-  });
+  const result = await api.changePassword(el.currentPassword.value, el.newPassword.value);
   if (result.status === 401) return;
   if (!result.ok) {
     el.passwordMessage.textContent = formFailureMessage(result, FIELD_NAMES);
@@ -91,7 +88,7 @@ async function changePassword(event) {
 }
 
 async function loadTokens() {
-  const result = await call("GET", "/api/tokens");
+  const result = await api.listTokens();
   if (result.status === 401) return;
   if (!result.ok) {
     el.tokenMessage.textContent = formFailureMessage(result);
@@ -105,7 +102,7 @@ async function loadTokens() {
 async function loadMoreTokens() {
   if (!nextTokens) return;
   el.moreTokens.disabled = true;
-  const result = await call("GET", nextTokens);
+  const result = await api.listTokensPage(nextTokens);
   el.moreTokens.disabled = false;
   if (result.status === 401) return;
   if (!result.ok) {
@@ -123,7 +120,7 @@ function showMore(next) {
 
 async function revokeAllTokens() {
   el.revokeAllYes.disabled = true;
-  const result = await call("POST", "/api/tokens/revoke-all");
+  const result = await api.revokeAllTokens();
   el.revokeAllYes.disabled = false;
   if (result.status === 401) return;
   el.revokeAllConfirm.hidden = true;
@@ -169,7 +166,7 @@ async function onTokenAction(event) {
   const button = event.target.closest("button.revoke");
   if (!button) return;
   button.disabled = true;
-  const result = await call("DELETE", `/api/tokens/${button.dataset.id}`);
+  const result = await api.revokeToken(button.dataset.id);
   if (result.status === 401) return;
   if (!result.ok) {
     button.disabled = false;
@@ -185,7 +182,7 @@ async function createToken(event) {
   const body = { label: el.tokenLabel.value.trim(), role: el.tokenRole.value };
   if (el.tokenExpires.value) body.expires_at = endOfDay(el.tokenExpires.value);
   forgetSecret();
-  const result = await call("POST", "/api/tokens", body);
+  const result = await api.createToken(body);
   if (result.status === 401) return;
   if (!result.ok) {
     el.tokenMessage.textContent = formFailureMessage(result, FIELD_NAMES);

@@ -179,8 +179,17 @@ export function changePassword(currentPassword, newPassword) {
   return call("POST", "/api/me/password", { current_password: currentPassword, new_password: newPassword });
 }
 
+// The newest page of tokens; a page's `next` is the address of the one after it (listTokensPage).
 export function listTokens() {
   return call("GET", "/api/tokens");
+}
+
+export function listTokensPage(next) {
+  return call("GET", next);
+}
+
+export function revokeAllTokens() {
+  return call("POST", "/api/tokens/revoke-all");
 }
 
 // fields: { label, role, expires_at? }
