@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(BIN)/alembic upgrade head
-	$(BIN)/flask --app wsgi seed-demo
+	BOARD_BIND=$(BOARD_BIND) $(BIN)/flask --app wsgi seed-demo
 	BOARD_BIND=$(BOARD_BIND) $(BIN)/python -m board.serving
 
 # Demo cards for today even on DATABASE_URL's database (make run adds them to the embedded one only).

@@ -12,6 +12,7 @@ from board.appointments import cards
 from board.accounts import users
 from board.db import get_engine
 from board.retry import RetryPolicy
+from board.serving import DEFAULT_BIND, ServingError, bind_address
 
 DEMO_CARDS = (
     ("08:30", "Oil change", "Ada Lovelace", "COMPLETED"),
@@ -46,9 +47,20 @@ def create_first_admin(engine) -> str | None:
     return password
 
 
+# A server bound to every interface is reached on this machine at its loopback address.
+LOOPBACK_FOR_WILDCARD = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
 def board_address() -> str:
-    bind = os.environ.get("BOARD_BIND", "127.0.0.1:8000")
-    return current_app.config["BOARD_PUBLIC_URL"] or f"http://{bind}"
+    """Where to sign in: BOARD_PUBLIC_URL when set, else the address `make run` serves on (BOARD_BIND)."""
+    if current_app.config["BOARD_PUBLIC_URL"]:
+        return current_app.config["BOARD_PUBLIC_URL"]
+    try:
+        host, port = bind_address(os.environ.get("BOARD_BIND") or DEFAULT_BIND)
+    except ServingError as error:
+        raise click.ClickException(str(error)) from None
+    host = LOOPBACK_FOR_WILDCARD.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 @click.command("seed-demo")

@@ -2,7 +2,8 @@
 
 Hypothesis builds the requests: nested JSON (also far deeper than the parser allows), odd Unicode
 (lone surrogates, control and format characters), huge and negative numbers, and dates and times
-across the whole calendar, mixed into otherwise valid bodies so that validation is reached.
+across the whole calendar, mixed into otherwise valid bodies so that validation is reached. The
+accounts routes get NUL, lone surrogates and other control characters planted inside valid values.
 """
 
 import json
@@ -13,8 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from board.models import STATUSES, VERSION_MAX
-from tests.factories import AppointmentFactory
+from sqlalchemy import text
+
+from board.models import ROLES, STATUSES, VERSION_MAX
+from tests.factories import PASSWORD, AppointmentFactory, UserFactory, token_for
 from tests.helpers import table_rows
 
 settings.register_profile(
@@ -96,13 +99,63 @@ path_text = st.text(
 ids = st.integers(-(2**70), 2**70).map(str) | st.sampled_from(["1", "0", "abc", "1.5", "%00", "9" * 40]) | path_text
 content_types = st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain", None])
 
+# Characters no accounts field may hold (NUL, lone surrogates) or that only a password may (other controls),
+# planted anywhere in an otherwise valid value so that they reach the field's own check.
+unwelcome_characters = st.sampled_from(["\x00", "\ud800", "\udfff", "\x1b", "\x85", "\t"])
+
+
+def planted_in(valid: str) -> st.SearchStrategy:
+    return st.tuples(st.lists(unwelcome_characters, min_size=1, max_size=3), st.integers(0, len(valid))).map(
+        lambda plant: valid[: plant[1]] + "".join(plant[0]) + valid[plant[1] :]
+    )
+
+
+def spoilers_of(valid: str) -> st.SearchStrategy:
+    return st.booleans().flatmap(lambda plant: planted_in(valid) if plant else odd_text | json_values)
+
+
+def accounts_body(valid: dict, spoilers: dict) -> st.SearchStrategy:
+    """A valid body with one field spoiled, so that field's own check is reached; or any body_with them."""
+    one_spoiled = st.sampled_from(sorted(valid)).flatmap(
+        lambda name: spoilers[name].map(lambda value: {**valid, name: value})
+    )
+    anything = body_with({name: maybe(spoilers[name], valid[name]) for name in valid})
+    # Half and half: `|` would flatten body_with's five choices beside this one, which it would then rarely get.
+    return st.booleans().flatmap(lambda spoil_one: one_spoiled.map(json.dumps) if spoil_one else anything)
+
+
+def accounts_body_of_text(valid: dict, **other_spoilers) -> st.SearchStrategy:
+    spoilers = {name: spoilers_of(value) for name, value in valid.items() if name not in other_spoilers}
+    return accounts_body(valid, {**spoilers, **other_spoilers})
+
+
+NEW_PASSWORD = "a new password of enough length"
+LATER = "2100-01-01T00:00:00+00:00"
+roles = st.sampled_from(ROLES) | odd_text | json_values
+sign_in_bodies = accounts_body_of_text({"username": "sam", "password": PASSWORD})
+password_change_bodies = accounts_body_of_text({"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+user_bodies = accounts_body_of_text(
+    {"username": "robin", "name": "Robin", "role": "staff", "password": NEW_PASSWORD}, role=roles
+)
+user_patch_bodies = accounts_body_of_text(
+    {"name": "Pat", "role": "viewer", "password": NEW_PASSWORD, "disabled": False},
+    role=roles,
+    disabled=st.booleans() | json_values,
+)
+token_bodies = accounts_body_of_text(
+    {"label": "a script", "role": "viewer", "expires_at": LATER},
+    role=roles,
+    expires_at=planted_in(LATER) | times | json_values,
+)
+ACCOUNT_TABLES = ("users", "api_tokens", "sessions")
+
 
 @pytest.fixture
 def card(app):
     return AppointmentFactory()
 
 
-def assert_envelope_and_nothing_changed_on_4xx(response, engine, before) -> None:
+def assert_envelope_and_nothing_changed_on_4xx(response, engine, before, rows=table_rows) -> None:
     assert response.status_code < 500, response.get_data(as_text=True)
     body = response.get_json()
     assert isinstance(body, dict) and isinstance(body.get("ok"), bool), response.get_data(as_text=True)
@@ -111,7 +164,70 @@ def assert_envelope_and_nothing_changed_on_4xx(response, engine, before) -> None
         return
     assert isinstance(body["error"]["code"], str) and isinstance(body["error"]["message"], str)
     assert 400 <= response.status_code < 500
-    assert table_rows(engine) == before
+    assert rows(engine) == before
+
+
+@pytest.fixture
+def accounts(app, card):
+    """Sam (staff) changes his own password and makes tokens; Ada (admin) makes people and changes Pat."""
+    sam = UserFactory(username="sam", name="Sam Staff", role="staff")
+    ada = UserFactory(username="ada", name="Ada Admin", role="admin")
+    pat = UserFactory(username="pat", name="Pat", role="staff")
+    clients = {}
+    for name, user in (("sam", sam), ("ada", ada)):
+        clients[name] = app.test_client()
+        clients[name].environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(user, label='tests')}"
+        # The first use notes last_used_at; later ones within the minute change nothing.
+        assert clients[name].get("/api/me").status_code == 200
+    clients["anonymous"] = app.test_client()
+    return {**clients, "pat": pat}
+
+
+def every_row(engine) -> dict:
+    """The cards, their events and the accounts; not the sign-in failures, which a refused guess adds to."""
+    with engine.connect() as conn:
+        accounts = {table: conn.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all() for table in ACCOUNT_TABLES}
+    return {**table_rows(engine), **accounts}
+
+
+def post_raw(client, path: str, body: str, content_type, method: str = "POST"):
+    # json.dumps has escaped any lone surrogate as \ud800; raw text keeps it as undecodable bytes.
+    return client.open(path, method=method, data=body.encode("utf-8", "surrogatepass"), content_type=content_type)
+
+
+@given(body=sign_in_bodies, content_type=content_types)
+def test_sign_in_never_fails_badly(engine, accounts, body, content_type):
+    before = every_row(engine)
+    response = post_raw(accounts["anonymous"], "/api/session", body, content_type)
+    assert_envelope_and_nothing_changed_on_4xx(response, engine, before, rows=every_row)
+
+
+@given(body=password_change_bodies, content_type=content_types)
+def test_password_change_never_fails_badly(engine, accounts, body, content_type):
+    before = every_row(engine)
+    response = post_raw(accounts["sam"], "/api/me/password", body, content_type)
+    assert_envelope_and_nothing_changed_on_4xx(response, engine, before, rows=every_row)
+
+
+@given(body=user_bodies, content_type=content_types)
+def test_creating_a_user_never_fails_badly(engine, accounts, body, content_type):
+    before = every_row(engine)
+    response = post_raw(accounts["ada"], "/api/users", body, content_type)
+    assert_envelope_and_nothing_changed_on_4xx(response, engine, before, rows=every_row)
+
+
+@given(body=user_patch_bodies, content_type=content_types)
+def test_changing_a_user_never_fails_badly(engine, accounts, body, content_type):
+    before = every_row(engine)
+    response = post_raw(accounts["ada"], f"/api/users/{accounts['pat'].id}", body, content_type, method="PATCH")
+    assert_envelope_and_nothing_changed_on_4xx(response, engine, before, rows=every_row)
+
+
+@given(body=token_bodies, content_type=content_types)
+def test_creating_a_token_never_fails_badly(engine, accounts, body, content_type):
+    before = every_row(engine)
+    response = post_raw(accounts["sam"], "/api/tokens", body, content_type)
+    assert_envelope_and_nothing_changed_on_4xx(response, engine, before, rows=every_row)
 
 
 @given(body=create_bodies, content_type=content_types)

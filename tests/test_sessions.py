@@ -51,6 +51,20 @@ def test_secure_cookies_when_board_secure_cookies_is_set(make_app, staff):
     assert "Secure" in response.headers["Set-Cookie"]
 
 
+@pytest.mark.parametrize("secure", ["1", "0"])
+def test_the_cookie_that_clears_the_session_on_sign_out_is_secure_like_the_session_cookie(make_app, staff, secure):
+    client = make_app(BOARD_SECURE_COOKIES=secure).test_client()
+    set_on_sign_in = client.post("/api/session", json={"username": "sam", "password": PASSWORD}).headers["Set-Cookie"]
+
+    cleared = client.delete("/api/session", headers={"Origin": "http://localhost"})
+
+    assert cleared.status_code == 200, cleared.get_json()
+    cookie = cleared.headers["Set-Cookie"]
+    assert cookie.startswith("board_session=;") and "Max-Age=0" in cookie
+    assert ("Secure" in cookie) == ("Secure" in set_on_sign_in) == (secure == "1")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+
+
 def test_wrong_password_and_unknown_username_get_the_same_answer_and_the_same_work(anonymous, staff, monkeypatch):
     verified = []
 

@@ -56,7 +56,15 @@ def sign_out():
     if identity.session_id is not None:
         sessions.sign_out(get_engine(), identity.session_id)
     response = ok({"signed_out": identity.session_id is not None})
-    response.delete_cookie(sessions.COOKIE_NAME, path="/", httponly=True, samesite="Lax")
+    # The same attributes as the cookie it clears: a browser may ignore a non-Secure cookie that would
+    # overwrite a Secure one.
+    response.delete_cookie(
+        sessions.COOKIE_NAME,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["BOARD_SECURE_COOKIES"],
+    )
     return response
 
 

@@ -1,26 +1,48 @@
 """What comes in for accounts, tokens and sign-in (marshmallow), and what goes out (plain dicts)."""
 
+import unicodedata
 from datetime import UTC, datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from board.accounts.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from board.models import ID_MAX, ROLES
-from board.schemas import LATEST_TIME, Text
+from board.schemas import LATEST_TIME, Text, refuse_invalid_characters
 
 USERNAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+# A password may hold a tab or any other control character but NUL: PostgreSQL cannot store NUL in
+# text, and some clients cut a string at it.
+CONTROLS_BUT_NUL = "".join(char for char in map(chr, range(1, 160)) if unicodedata.category(char) == "Cc")
 
 
-def _username() -> fields.String:
-    return fields.String(
+class Username(fields.String):
+    """A username as sent, refused if it holds a control character or a lone surrogate."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        username = super()._deserialize(value, attr, data, **kwargs)
+        # Before the pattern, whose `$` also matches before a final newline.
+        refuse_invalid_characters(username, "Must not contain control characters such as newlines or NUL.")
+        return username
+
+
+class Password(fields.String):
+    """A password exactly as sent, never stripped (every character counts), without NUL or lone surrogates."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        password = super()._deserialize(value, attr, data, **kwargs)
+        refuse_invalid_characters(password, "Must not contain NUL.", allowed_controls=CONTROLS_BUT_NUL)
+        return password
+
+
+def _username() -> Username:
+    return Username(
         required=True,
         validate=validate.Regexp(USERNAME_PATTERN, error="Must be 1 to 64 letters, digits, '.', '_' or '-'."),
     )
 
 
-def _password(**kwargs) -> fields.String:
-    # Not stripped: every character of a password counts.
-    return fields.String(
+def _password(**kwargs) -> Password:
+    return Password(
         validate=validate.Length(
             PASSWORD_MIN_LENGTH,
             PASSWORD_MAX_LENGTH,
@@ -44,13 +66,14 @@ class StrictBoolean(fields.Boolean):
 
 
 class SignInIn(Schema):
-    # Any text is a username worth checking here: a malformed one is simply unknown.
-    username = fields.String(required=True, validate=validate.Length(1, 256))
-    password = fields.String(required=True, validate=validate.Length(1, PASSWORD_MAX_LENGTH))
+    # Any text is a username worth checking here (a malformed one is simply unknown), but text that no
+    # account can have is refused before the throttle and Argon2 see it.
+    username = Username(required=True, validate=validate.Length(1, 256))
+    password = Password(required=True, validate=validate.Length(1, PASSWORD_MAX_LENGTH))
 
 
 class PasswordChangeIn(Schema):
-    current_password = fields.String(required=True, validate=validate.Length(1, PASSWORD_MAX_LENGTH))
+    current_password = Password(required=True, validate=validate.Length(1, PASSWORD_MAX_LENGTH))
     new_password = _password(required=True)
 
 
@@ -73,10 +96,20 @@ class UserPatchIn(Schema):
             raise ValidationError("Send at least one of: name, role, password, disabled.", "_schema")
 
 
+class CheckedAwareDateTime(fields.AwareDateTime):
+    """An ISO 8601 time with an offset, refused whole if it holds a control character or a lone surrogate."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # Python 3.11's datetime.fromisoformat reads up to a NUL and ignores the rest.
+        if isinstance(value, str):
+            refuse_invalid_characters(value, "Must be an ISO 8601 time with an offset, without control characters.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class TokenIn(Schema):
     label = Text(required=True)
     role = _role()
-    expires_at = fields.AwareDateTime(
+    expires_at = CheckedAwareDateTime(
         error_messages={"invalid_awareness": "Must be an ISO 8601 time with an offset."},
     )
 
