@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from board import create_app
 from board.db import normalize_url, start_embedded
 from tests import factories
+from tests.closing_count import EveryCollectedTestReports
 from tests.pgbouncer import running_pgbouncer
 from tests.served import granian
 
@@ -25,6 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 TABLES = (
     "appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures", "idempotency_keys"
 )
+pytest_plugins = ("pytester",)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(EveryCollectedTestReports(), "every-collected-test-reports")
 
 
 def alembic_config(url: URL) -> Config:
