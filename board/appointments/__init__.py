@@ -1,1 +1,1 @@
-"""Cards: their routes and schemas beside the use cases that create, read, move, edit and delete them, and their history."""
+"""Cards: their routes and schemas beside the use cases that create, read, move, edit and delete them."""
