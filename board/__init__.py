@@ -37,14 +37,15 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the board app; test_config overrides the environment."""
-    from board import api, config, errors
+    from board import config, errors
     from board.http import idempotency
+    from board.http.route_io import AppointmentIdConverter
     from board.accounts import permissions
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load(test_config))
-    app.url_map.converters["appointment_id"] = api.AppointmentIdConverter
-    app.url_map.converters["row_id"] = api.AppointmentIdConverter
+    app.url_map.converters["appointment_id"] = AppointmentIdConverter
+    app.url_map.converters["row_id"] = AppointmentIdConverter
     register_extensions(app)
     register_blueprints(app)
     permissions.init_app(app)
@@ -71,11 +72,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from board import api, metrics, web
+    from board import metrics, web
     from board.http import openapi
     from board.accounts import api as accounts_api
+    from board.appointments import api as appointments_api
 
-    app.register_blueprint(api.bp)
+    app.register_blueprint(appointments_api.bp)
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(web.bp)

@@ -6,7 +6,6 @@ from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from board.schemas import card_out
 from board.sqlstates import Meaning, meaning_of, sqlstate_of
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,8 @@ class VersionConflict(BoardError):
     code = "version_conflict"
     message = "Someone else changed this appointment first; reload it and try again with its current version."
 
-    def __init__(self, message: str | None = None, *, current=None, conflicts=None):
+    def __init__(self, message: str | None = None, *, current: dict | None = None, conflicts: list[dict] | None = None):
+        """`current` and `conflicts` are cards already in the shape the API shows them."""
         super().__init__(message)
         self.current = current
         self.conflicts = conflicts
@@ -75,9 +75,9 @@ class VersionConflict(BoardError):
     def body(self) -> dict:
         body = super().body()
         if self.current is not None:
-            body["current"] = card_out(self.current)
+            body["current"] = self.current
         if self.conflicts is not None:
-            body["conflicts"] = [{"id": card.id, "current": card_out(card)} for card in self.conflicts]
+            body["conflicts"] = [{"id": card["id"], "current": card} for card in self.conflicts]
         return body
 
 

@@ -4,7 +4,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from board.http.openapi import DOCUMENTED_PREFIXES, OPERATIONS, build_document, openapi_path
-from board.schemas import TEXT_MAX_LENGTH
+from board.models import TEXT_MAX_LENGTH
 from board.http.headers import CONTENT_SECURITY_POLICY
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

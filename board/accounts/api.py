@@ -15,10 +15,10 @@ from board.accounts.schemas import (
     user_out,
     user_patch_in,
 )
-from board.api import load_body, load_query, ok
 from board.db import get_engine
 from board.errors import envelope
 from board.http.client_address import client_address
+from board.http.route_io import load_body, load_query, ok
 
 bp = Blueprint("accounts", __name__)
 

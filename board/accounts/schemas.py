@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from board.accounts.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from board.fields import LATEST_TIME, Text, refuse_invalid_characters
 from board.models import ID_MAX, ROLES
-from board.schemas import LATEST_TIME, Text, refuse_invalid_characters
 
 USERNAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 # A password may hold a tab or any other control character but NUL: PostgreSQL cannot store NUL in

@@ -1,1 +1,1 @@
-"""Cards: creating, reading, moving, editing and deleting them, and their history of events."""
+"""Cards: their routes and schemas beside the use cases that create, read, move, edit and delete them."""

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.selectable import CTE
 
+from board.appointments.card_json import card_out
 from board.errors import NotFound, VersionConflict, VersionExhausted
 from board.models import VERSION_MAX, Appointment, AppointmentEvent
 from board.db import one_statement, request_transaction, transaction
@@ -143,8 +144,8 @@ def apply(conn: Connection, appointment_id: int, version: int, change: Change, b
     if current is None:
         raise NotFound()
     if current.version >= VERSION_MAX:
-        raise VersionExhausted(current=current)
-    raise VersionConflict(current=current)
+        raise VersionExhausted(current=card_out(current))
+    raise VersionConflict(current=card_out(current))
 
 
 def change_card(engine: Engine, retry: "RetryPolicy", appointment_id: int, version: int, change: Change, by: Actor) -> Row:

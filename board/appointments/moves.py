@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, sel
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from board.appointments import changes
+from board.appointments.card_json import card_out
 from board.appointments.changes import CARD_COLUMNS, LIVE, Actor
 from board.errors import NotFound, VersionConflict, VersionExhausted
 from board.models import VERSION_MAX, Appointment
@@ -64,14 +65,14 @@ def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move], by: Ac
             raise VersionConflict(
                 "Someone else changed some of these appointments first; nothing was moved. "
                 "Retry with their current versions.",
-                conflicts=stale,
+                conflicts=[card_out(card) for card in stale],
             )
         exhausted = [card for card in locked.values() if card.version >= VERSION_MAX]
         if exhausted:
             raise VersionExhausted(
                 "Some of these appointments cannot be moved any more: their versions are at the top of "
                 "their range. Nothing was moved.",
-                conflicts=exhausted,
+                conflicts=[card_out(card) for card in exhausted],
             )
         # Cannot conflict: the rows are locked and their versions checked.
         moved = {

@@ -16,7 +16,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
 from marshmallow import Schema, fields, validate
 
-from board import errors, schemas
+from board import errors
+from board.appointments import schemas
 from board.http import headers, idempotency
 from board.accounts import schemas as account_schemas
 from board.accounts import tokens

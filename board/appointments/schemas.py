@@ -1,47 +1,23 @@
-"""What comes in (marshmallow schemas that load and validate) and what goes out (JSON-ready dicts).
+"""What comes in for cards, moves and the board (marshmallow schemas), and the board that goes out.
 
 Output is built by plain functions rather than schema.dump: the board renders hundreds of
-cards per request and the shapes are fixed, so a dict per row is all that is needed.
+cards per request and the shapes are fixed, so a dict per row is all that is needed. A card's
+own shape is in board.appointments.card_json, since a 409 from a use case carries it too.
 """
 
-import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from board.models import ID_MAX, INITIAL_STATUS, NOTES_MAX_LENGTH, STATUSES, TEXT_MAX_LENGTH, VERSION_MAX
+from board.appointments.card_json import card_out
+from board.fields import EARLIEST_TIME, LATEST_TIME, Text, refuse_invalid_characters
+from board.models import ID_MAX, INITIAL_STATUS, NOTES_MAX_LENGTH, STATUSES, VERSION_MAX
 
 MAX_BATCH_MOVES = 100
 MAX_BOARD_DAYS = 31
-EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 # The board's days span the same calendar as appointments; past its edges no day bounds exist.
 EARLIEST_DAY = EARLIEST_TIME.date()
 LATEST_DAY = date(9998, 12, 31)
-
-
-def refuse_invalid_characters(text: str, control_message: str, allowed_controls: str = "") -> None:
-    """Refuse control characters (but `allowed_controls`) and lone surrogates in text not yet stripped."""
-    # Before stripping: str.strip() removes some control characters (\x1c-\x1f) as whitespace,
-    # and would hide them from this rule.
-    if any(unicodedata.category(char) == "Cc" and char not in allowed_controls for char in text):
-        raise ValidationError(control_message)
-    if any(unicodedata.category(char) == "Cs" for char in text):
-        raise ValidationError("Must be valid Unicode text: a lone surrogate such as \\ud800 is not a character.")
-
-
-class Text(fields.String):
-    """Text of 1 to 200 characters once surrounding whitespace is stripped, with no control characters."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        refuse_invalid_characters(text, "Must not contain control characters such as tabs, newlines or NUL.")
-        text = text.strip()
-        if not text:
-            raise ValidationError("Must not be empty.")
-        if len(text) > TEXT_MAX_LENGTH:
-            raise ValidationError(f"Must be at most {TEXT_MAX_LENGTH} characters.")
-        return text
 
 
 class Notes(fields.String):
@@ -160,23 +136,6 @@ version_query = VersionQuery()
 move_in = MoveIn()
 batch_move_in = BatchMoveIn()
 board_query = BoardQuery()
-
-
-def _utc_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def card_out(row) -> dict:
-    return {
-        "id": row.id,
-        "title": row.title,
-        "customer": row.customer,
-        "scheduled_at": _utc_iso(row.scheduled_at),
-        "notes": row.notes,
-        "status": row.status,
-        "version": row.version,
-        "updated_at": _utc_iso(row.updated_at),
-    }
 
 
 def board_out(first: date, last: date, timezone: str, rows) -> dict:

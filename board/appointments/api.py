@@ -1,79 +1,25 @@
-"""The JSON API: parse the request, call one use case, render the envelope."""
+"""Routes for cards, moves and the board (and /healthz): parse the request, call one use case, render the envelope.
 
-import json
+The blueprint keeps its first name, "api": endpoint names such as "api.board" are how the
+OpenAPI document and url_for know these routes.
+"""
+
 from datetime import date, datetime
 
-from flask import Blueprint, Response, current_app, request, url_for
-from marshmallow import Schema, ValidationError
+from flask import Blueprint, current_app, request, url_for
 from sqlalchemy import text
-from werkzeug.routing import IntegerConverter
 
-from board import metrics, schemas
-from board.appointments import cards, history, moves
+from board import metrics
+from board.accounts.permissions import current_identity, requires
+from board.appointments import cards, history, moves, schemas
+from board.appointments.card_json import card_out
+from board.db import get_engine
 from board.http import compression
 from board.http.limits import few_at_once
-from board.accounts.permissions import current_identity, requires
-from board.db import get_engine
-from board.errors import BadRequest, UnsupportedMediaType, ValidationFailed, envelope
-from board.models import ID_MAX
+from board.http.route_io import load_body, load_query, ok
 from board.retry import current_policy
 
 bp = Blueprint("api", __name__)
-
-
-def decimal_up_to(limit: int) -> str:
-    """A regular expression for the decimal numbers 1..limit, without leading zeros."""
-    digits = str(limit)
-    shorter = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
-    same_length = [
-        f"{digits[:i]}[{'1' if i == 0 else '0'}-{int(digit) - 1}][0-9]{{{len(digits) - i - 1}}}"
-        for i, digit in enumerate(digits)
-        if int(digit) > (1 if i == 0 else 0)
-    ]
-    return "(?:" + "|".join([*shorter, *same_length, digits]) + ")"
-
-
-class AppointmentIdConverter(IntegerConverter):
-    """A positive bigint; anything else in the path is simply not found.
-
-    The range is in the regex, not only in to_python: werkzeug answers 405 rather than 404 when
-    a path matches another method's rule and this one's conversion fails (PATCH /api/appointments/0).
-    """
-
-    regex = decimal_up_to(ID_MAX)
-
-    def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=ID_MAX)
-
-
-def ok(data, status: int = 200, headers: dict | None = None) -> Response:
-    return envelope({"ok": True, "data": data}, status, headers)
-
-
-def load_body(schema: Schema) -> dict:
-    """Return the request's JSON object, validated by `schema`."""
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType()
-    try:
-        body = json.loads(request.get_data())
-    except ValueError:
-        raise BadRequest("The request body is not valid JSON.") from None
-    except RecursionError:
-        raise BadRequest("The request body nests arrays or objects too deeply to be read.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    try:
-        return schema.load(body)
-    except ValidationError as error:
-        raise ValidationFailed(error.normalized_messages()) from None
-
-
-def load_query(schema: Schema) -> dict:
-    """Return the query string's parameters, validated by `schema`."""
-    try:
-        return schema.load(request.args)
-    except ValidationError as error:
-        raise ValidationFailed(error.normalized_messages()) from None
 
 
 def today() -> date:
@@ -112,13 +58,13 @@ def create_appointment():
     fields = load_body(schemas.appointment_in)
     card = cards.create_appointment(get_engine(), current_policy(), fields, current_identity())
     location = url_for("api.get_appointment", appointment_id=card.id)
-    return ok(schemas.card_out(card), 201, {"Location": location})
+    return ok(card_out(card), 201, {"Location": location})
 
 
 @bp.get("/api/appointments/<appointment_id:appointment_id>")
 @requires("viewer")
 def get_appointment(appointment_id: int):
-    return ok(schemas.card_out(cards.get_appointment(get_engine(), appointment_id)))
+    return ok(card_out(cards.get_appointment(get_engine(), appointment_id)))
 
 
 @bp.get("/api/appointments/<appointment_id:appointment_id>/history")
@@ -133,7 +79,7 @@ def edit_appointment(appointment_id: int):
     fields = load_body(schemas.edit_in)
     version = fields.pop("version")
     card = cards.edit_card(get_engine(), current_policy(), appointment_id, version, fields, current_identity())
-    return ok(schemas.card_out(card))
+    return ok(card_out(card))
 
 
 @bp.delete("/api/appointments/<appointment_id:appointment_id>")
@@ -150,7 +96,7 @@ def delete_appointment(appointment_id: int):
 def move_appointment(appointment_id: int):
     fields = load_body(schemas.move_in)
     move = moves.Move(appointment_id, fields["status"], fields["version"])
-    return ok(schemas.card_out(moves.move_card(get_engine(), current_policy(), move, current_identity())))
+    return ok(card_out(moves.move_card(get_engine(), current_policy(), move, current_identity())))
 
 
 @bp.post("/api/moves")
@@ -160,7 +106,7 @@ def move_many():
     fields = load_body(schemas.batch_move_in)
     batch = [moves.Move(item["id"], item["status"], item["version"]) for item in fields["moves"]]
     moved = moves.move_cards(get_engine(), current_policy(), batch, current_identity())
-    return ok([schemas.card_out(card) for card in moved])
+    return ok([card_out(card) for card in moved])
 
 
 @bp.get("/healthz")
