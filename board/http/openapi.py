@@ -3,7 +3,9 @@
 Bodies and queries are the very schemas the routes validate with (board.schemas,
 board.accounts.schemas); who may call a route is read from its @requires or @public mark, path
 parameters from its URL rule. What each route answers is said once, in OPERATIONS, in the
-shapes below; Schemathesis (tests/test_fuzz.py) holds the code to them.
+shapes below; Schemathesis (tests/test_fuzz.py) holds the code to them. Every shape, envelope,
+error kind and enum is a named component that answers $ref, so a client generated from the document
+(tests/test_generated_client.py) has one model per shape.
 """
 
 import re
@@ -576,11 +578,13 @@ class Shapes:
 
     def failure(self, answer: Answer) -> dict:
         def envelope(kind) -> dict:
-            make = lambda: {  # noqa: E731
-                "type": "object",
-                "required": ["ok", "error"],
-                "properties": {"ok": {"const": False}, "error": _ref(kind)},
-            }
+            def make() -> dict:
+                return {
+                    "type": "object",
+                    "required": ["ok", "error"],
+                    "properties": {"ok": {"const": False}, "error": _ref(kind)},
+                }
+
             return self.ref(f"{_schema_name(kind)}Answer", make)
 
         kinds = sorted(answer.kinds, key=lambda kind: kind is Error)
