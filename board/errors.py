@@ -10,7 +10,9 @@ from board.sqlstates import Meaning, meaning_of, sqlstate_of
 
 log = logging.getLogger(__name__)
 
-JSON_PREFIXES = ("/api/", "/healthz")
+JSON_PREFIXES = ("/api/", "/healthz", "/metrics")
+# The code of the answer to a Host that is not in BOARD_ALLOWED_HOSTS (Flask's TRUSTED_HOSTS).
+UNKNOWN_HOST = "unknown_host"
 
 
 class BoardError(Exception):
@@ -279,7 +281,7 @@ def handle_http_exception(error: HTTPException) -> Response | HTTPException:
     if not request.path.startswith(JSON_PREFIXES) and request.method != "OPTIONS":
         return error
     if isinstance(error, SecurityError):  # Flask's TRUSTED_HOSTS check (BOARD_ALLOWED_HOSTS)
-        return error_response(400, {"code": "unknown_host", "message": "This service does not answer for that Host."})
+        return error_response(400, {"code": UNKNOWN_HOST, "message": "This service does not answer for that Host."})
     code, message = _HTTP_CODES.get(error.code, (None, None))
     if code is None:
         code = "internal_error" if error.code >= 500 else "bad_request"

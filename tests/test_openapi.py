@@ -1,7 +1,15 @@
 """The OpenAPI document: valid, complete (every route of the app), built from the schemas the routes load with."""
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 from openapi_spec_validator import validate
+
+import board
+from board import errors
+from board.models import EVENT_KINDS, ROLES, STATUSES
 
 from board.http.openapi import DOCUMENTED_PREFIXES, OPERATIONS, build_document, openapi_path
 from board.models import TEXT_MAX_LENGTH
@@ -73,16 +81,156 @@ def test_security_schemes_and_who_may_call_each_route(document):
     assert sign_in["security"] == []
 
 
-def test_error_answers_name_their_codes_in_the_envelope(document):
-    conflict = document["paths"]["/api/appointments/{appointment_id}/move"]["post"]["responses"]["409"]
-    schema = conflict["content"]["application/json"]["schema"]
-    codes = document["components"]["schemas"]["Error"]["properties"]["code"]["enum"]
+def test_error_answers_are_named_envelopes_of_named_error_kinds(document):
+    responses = document["paths"]["/api/appointments/{appointment_id}/move"]["post"]["responses"]
+    batch = document["paths"]["/api/moves"]["post"]["responses"]
+    schemas = document["components"]["schemas"]
 
-    assert schema["properties"]["ok"] == {"const": False}
-    assert schema["properties"]["error"]["allOf"][1] == {
-        "properties": {"code": {"enum": ["version_conflict", "version_exhausted", "idempotency_in_progress"]}}
+    assert responses["409"]["content"]["application/json"]["schema"] == {
+        "anyOf": [{"$ref": "#/components/schemas/CardConflictAnswer"}, {"$ref": "#/components/schemas/ErrorAnswer"}]
     }
-    assert {"version_conflict", "validation_error", "unauthenticated", "transient_conflict"} <= set(codes)
+    assert "idempotency_in_progress" in responses["409"]["description"]
+    assert batch["409"]["content"]["application/json"]["schema"]["anyOf"][0] == {
+        "$ref": "#/components/schemas/BatchConflictAnswer"
+    }
+    assert batch["404"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/BatchNotFoundAnswer"}
+    assert schemas["CardConflictAnswer"]["properties"] == {
+        "ok": {"const": False},
+        "error": {"$ref": "#/components/schemas/CardConflict"},
+    }
+    assert {"current", "code", "message", "request_id"} <= set(schemas["CardConflict"]["required"])
+    assert "conflicts" in schemas["BatchConflict"]["required"]
+    assert "missing" in schemas["BatchNotFound"]["required"]
+    assert "details" in schemas["ValidationError"]["required"]
+    assert schemas["Error"]["properties"]["code"] == {"$ref": "#/components/schemas/ErrorCode"}
+
+
+def response_schemas(document):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                response = resolved(document, response)
+                for media_type, content in response.get("content", {}).items():
+                    yield (path, method, status, media_type), content["schema"]
+
+
+def resolved(document, item: dict) -> dict:
+    if "$ref" not in item:
+        return item
+    section, name = item["$ref"].split("/")[-2:]
+    return document["components"][section][name]
+
+
+def test_every_json_answer_is_a_named_envelope(document):
+    inline = {
+        where: schema
+        for where, schema in response_schemas(document)
+        if where[3] == "application/json"
+        and where[:2] != ("/api/openapi.json", "get")
+        and not ("$ref" in schema or all(set(item) == {"$ref"} for item in schema.get("anyOf", [{}])))
+    }
+
+    assert inline == {}
+
+
+def codes_in_source() -> set[str]:
+    """Every error code board/ can send: a `code = "..."` of an error class, or a literal "code" in a body."""
+    codes = set()
+    for module in Path(board.__file__).parent.rglob("*.py"):
+        source = module.read_text()
+        codes |= set(re.findall(r'^\s+code = "(\w+)"', source, re.MULTILINE))
+        codes |= set(re.findall(r'"code": "(\w+)"', source))
+    return codes | {code for code, _ in errors._HTTP_CODES.values()} | {errors.UNKNOWN_HOST}
+
+
+def test_every_error_code_the_server_sends_is_in_the_document(document):
+    declared = set(document["components"]["schemas"]["ErrorCode"]["enum"])
+    answered = {
+        code
+        for path, operations in document["paths"].items()
+        for operation in operations.values()
+        for response in operation["responses"].values()
+        for code in re.findall(r"`(\w+)`", resolved(document, response)["description"].partition("Codes:")[2])
+    }
+
+    assert {"internal_error", "database_misconfigured", "unknown_host", "too_many_tokens"} <= codes_in_source()
+    assert codes_in_source() - declared == set()
+    # A wrong method is no operation of the document: the document's description says how it is answered.
+    assert codes_in_source() - answered == {"method_not_allowed"}
+    assert "method_not_allowed" in document["info"]["description"]
+
+
+def test_every_operation_answers_unknown_host_and_server_errors(document):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = {status: resolved(document, r)["description"] for status, r in operation["responses"].items()}
+            assert "`unknown_host`" in responses["400"], (path, method)
+            assert "`internal_error`" in responses["500"], (path, method)
+            if "503" in responses:
+                assert "`database_misconfigured`" in responses["500"], (path, method)
+
+
+def test_statuses_roles_and_event_kinds_are_one_named_enum_each(document):
+    named = {name: document["components"]["schemas"][name]["enum"] for name in ("Status", "Role", "EventKind")}
+    places = []
+
+    def walk(item, where):
+        if isinstance(item, dict):
+            if item.get("enum") in named.values():
+                places.append("/".join(where))
+            for key, value in item.items():
+                walk(value, (*where, key))
+        elif isinstance(item, list):
+            for value in item:
+                walk(value, where)
+
+    walk(document, ())
+
+    assert named == {"Status": list(STATUSES), "Role": list(ROLES), "EventKind": list(EVENT_KINDS)}
+    assert sorted(places) == ["components/schemas/EventKind", "components/schemas/Role", "components/schemas/Status"]
+    schemas = document["components"]["schemas"]
+    assert schemas["Card"]["properties"]["status"] == {"$ref": "#/components/schemas/Status"}
+    assert schemas["MoveIn"]["properties"]["status"] == {"$ref": "#/components/schemas/Status"}
+    assert schemas["UserIn"]["properties"]["role"] == {"$ref": "#/components/schemas/Role"}
+
+
+def test_the_document_says_nothing_only_apispec_reads(document):
+    extensions = re.findall(r'"(x-[\w-]+)"', json.dumps(document))
+    day = document["paths"]["/api/board"]["get"]["parameters"]
+    from_ = next(p for p in day if p["name"] == "from")
+
+    assert extensions == []
+    assert "From 1900-01-01 (inclusive) to 9998-12-31 (inclusive)." in from_["description"]
+    assert "status" not in document["components"]["schemas"]["EditIn"]["properties"]
+    assert document["components"]["schemas"]["EditIn"]["additionalProperties"] is False
+
+
+def test_the_board_takes_if_none_match(document):
+    parameters = document["paths"]["/api/board"]["get"]["parameters"]
+
+    assert {"in": "header", "name": "If-None-Match"}.items() <= next(
+        p for p in parameters if p["name"] == "If-None-Match"
+    ).items()
+
+
+def test_operation_ids_are_unique_snake_case_names_of_what_they_do(document):
+    ids = [operation["operationId"] for operations in document["paths"].values() for operation in operations.values()]
+
+    assert len(ids) == len(set(ids))
+    assert [i for i in ids if not re.fullmatch(r"[a-z]+(_[a-z]+)*", i)] == []
+    assert [i for i in ids if i.startswith(("api_", "accounts_", "metrics_", "openapi_"))] == []
+    assert {"get_board", "move_appointment", "move_appointments", "get_health", "get_metrics"} <= set(ids)
+
+
+def test_every_documented_address_answers_a_wrong_method_in_the_envelope(app, document, client_for):
+    client = client_for(app)
+    for path in document["paths"]:
+        address = re.sub(r"\{[^}]+\}", "1", path)
+        response = client.put(address)
+
+        assert response.status_code == 405, address
+        assert response.get_json()["error"]["code"] == "method_not_allowed", address
+        assert response.headers["Allow"], address
 
 
 def test_docs_page_loads_swagger_ui_from_its_package_under_the_strict_csp(anonymous):

@@ -3,11 +3,13 @@
 Bodies and queries are the very schemas the routes validate with (board.schemas,
 board.accounts.schemas); who may call a route is read from its @requires or @public mark, path
 parameters from its URL rule. What each route answers is said once, in OPERATIONS, in the
-shapes below; Schemathesis (tests/test_fuzz.py) holds the code to them.
+shapes below; Schemathesis (tests/test_fuzz.py) holds the code to them. Every shape, envelope,
+error kind and enum is a named component that answers $ref, so a client generated from the document
+(tests/test_generated_client.py) has one model per shape.
 """
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import flask_swagger_ui
@@ -141,18 +143,39 @@ class Conflict(Schema):
     current = fields.Nested(Card, required=True)
 
 
+# The error kinds: every error carries a code, a message and the request's id; some carry more.
+# Each kind is one named schema with its own named envelope, so a generated client has one model
+# per kind, and an answer that may be of several kinds lists them (`anyOf`), richest first.
 class Error(Schema):
-    code = fields.String(required=True)
+    code = fields.String(required=True, metadata={"description": "What went wrong; a client reads it first."})
     message = fields.String(required=True)
     request_id = fields.String(required=True)
-    details = fields.Dict(metadata={"description": "validation_error: the messages of each invalid field."})
-    current = fields.Nested(Card, metadata={"description": "version_conflict of one card: the card as it is now."})
-    conflicts = fields.List(fields.Nested(Conflict), metadata={"description": "version_conflict of a batch."})
-    missing = fields.List(fields.Integer(), metadata={"description": "not_found of a batch: the unknown ids."})
 
     class Meta:
-        # Named errors may carry more details in later versions; a client reads code first.
+        # Errors may carry more details in later versions.
         unknown = "include"
+
+
+class ValidationError(Error):
+    details = fields.Dict(required=True, metadata={"description": "The messages of each invalid field."})
+
+
+class CardConflict(Error):
+    current = fields.Nested(Card, required=True, metadata={"description": "The card as it is now."})
+
+
+class BatchConflict(Error):
+    conflicts = fields.List(
+        fields.Nested(Conflict), required=True, metadata={"description": "Each stale card as it is now."}
+    )
+
+
+class BatchNotFound(Error):
+    missing = fields.List(fields.Integer(), required=True, metadata={"description": "The unknown ids."})
+
+
+ERROR_KINDS = (Error, ValidationError, CardConflict, BatchConflict, BatchNotFound)
+ENUMS = {"Status": STATUSES, "Role": ROLES, "EventKind": EVENT_KINDS}
 
 
 @dataclass(frozen=True)
@@ -162,6 +185,8 @@ class Answer:
     description: str
     data: type[Schema] | list[type[Schema]] | None = None
     codes: tuple[str, ...] = ()
+    # The error schemas its codes come in, richest first (a plain Error last).
+    kinds: tuple[type[Schema], ...] = (Error,)
     headers: tuple[str, ...] = ()
     media_type: str = "application/json"
     # False for the one answer that is not in the envelope: the OpenAPI document itself.
@@ -172,6 +197,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class Operation:
+    # What it does, in snake_case: the name a generated client gives its function.
+    operation_id: str
     summary: str
     answers: dict[int, Answer]
     body: Schema | None = None
@@ -179,10 +206,17 @@ class Operation:
     tag: str = "appointments"
     description: str = ""
     touches_database: bool = True
-    extra: dict = field(default_factory=dict)
+    headers_in: tuple[dict, ...] = ()
 
 
 CONFLICT_CODES = ("version_conflict", "version_exhausted")
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "The ETag of a board read before: an unchanged board answers 304 with no body.",
+    "schema": {"type": "string"},
+}
 NOT_FOUND = Answer("No such appointment (or nothing at this address).", codes=("not_found",))
 CARD = Answer("The card.", Card)
 THROTTLED = Answer(
@@ -199,10 +233,12 @@ HASHING_BUSY = Answer(
 STALE_CARD = Answer(
     "Someone else changed it first: `current` is the card as it is now (or its version can count no higher).",
     codes=CONFLICT_CODES,
+    kinds=(CardConflict,),
 )
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("api.board", "GET"): Operation(
+        "get_board",
         "The board: every card scheduled on the days from..to, one column per status",
         {
             200: Answer("The board.", Board, headers=("ETag", "Cache-Control")),
@@ -214,22 +250,26 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             ),
         },
         query=schemas.board_query,
+        headers_in=(IF_NONE_MATCH,),
         description=(
             f"Both days default to today in the board's time zone; at most {schemas.MAX_BOARD_DAYS} days. "
             "Compressed (zstd, br or gzip) when Accept-Encoding allows; a compressed body has its own ETag."
         ),
     ),
     ("api.create_appointment", "POST"): Operation(
+        "create_appointment",
         "Add an appointment at version 1",
         {201: Answer("The new card.", Card, headers=("Location",))},
         body=schemas.appointment_in,
     ),
-    ("api.get_appointment", "GET"): Operation("One card", {200: CARD, 404: NOT_FOUND}),
+    ("api.get_appointment", "GET"): Operation("get_appointment", "One card", {200: CARD, 404: NOT_FOUND}),
     ("api.get_history", "GET"): Operation(
+        "get_history",
         "The story of one card, one event per version, oldest first, with who made each",
         {200: Answer("The events; a deleted card keeps its history.", [Event]), 404: NOT_FOUND},
     ),
     ("api.edit_appointment", "PATCH"): Operation(
+        "edit_appointment",
         "Edit a card's title, customer, time or notes, if it is still at `version`",
         {
             200: Answer("The card at its new version.", Card),
@@ -239,6 +279,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=schemas.edit_in,
     ),
     ("api.delete_appointment", "DELETE"): Operation(
+        "delete_appointment",
         "Delete a card, if it is still at `version`: it leaves the board, its history stays",
         {
             200: Answer("The card is deleted at this version.", Deleted),
@@ -248,6 +289,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         query=schemas.version_query,
     ),
     ("api.move_appointment", "POST"): Operation(
+        "move_appointment",
         "Move one card, if it is still at `version`",
         {
             200: Answer("The card at its new version.", Card),
@@ -255,30 +297,39 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             409: Answer(
                 "Someone else moved it first: `current` is the card as it is now (or its version can count no higher).",
                 codes=CONFLICT_CODES,
+                kinds=(CardConflict,),
             ),
         },
         body=schemas.move_in,
     ),
     ("api.move_many", "POST"): Operation(
+        "move_appointments",
         "Move several cards: all of them or none",
         {
             200: Answer("The moved cards, in the order sent.", [Card]),
-            404: Answer("Some ids do not exist (`missing`); nothing was moved.", codes=("not_found",)),
+            404: Answer(
+                "Some ids do not exist (`missing`); nothing was moved.", codes=("not_found",), kinds=(BatchNotFound,)
+            ),
             409: Answer(
-                "Some versions are stale (`conflicts`), or at their top; nothing was moved.", codes=CONFLICT_CODES
+                "Some versions are stale (`conflicts`), or at their top; nothing was moved.",
+                codes=CONFLICT_CODES,
+                kinds=(BatchConflict,),
             ),
         },
         body=schemas.batch_move_in,
     ),
     ("api.healthz", "GET"): Operation(
+        "get_health",
         "Whether the service and its database answer", {200: Answer("Both answer.", Health)}, tag="service"
     ),
     ("metrics.metrics", "GET"): Operation(
+        "get_metrics",
         "Prometheus metrics",
         {200: Answer("The metrics in Prometheus' text format.", media_type="text/plain")},
         tag="service",
     ),
     ("accounts.sign_in", "POST"): Operation(
+        "sign_in",
         "Sign in: open a session for the page (sets the session cookie)",
         {
             200: Answer("The account; the session cookie is set.", Account, headers=("Set-Cookie",)),
@@ -289,16 +340,21 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         tag="accounts",
     ),
     ("accounts.sign_out", "DELETE"): Operation(
+        "sign_out",
         "Sign out: end this session", {200: Answer("Whether a session ended.", SignedOut)}, tag="accounts"
     ),
-    ("accounts.me", "GET"): Operation("Who is asking", {200: Answer("The account.", Account)}, tag="accounts"),
+    ("accounts.me", "GET"): Operation(
+        "get_me", "Who is asking", {200: Answer("The account.", Account)}, tag="accounts"
+    ),
     ("accounts.change_password", "POST"): Operation(
+        "change_password",
         "Change one's own password; every session of the account ends, its API tokens do not",
         {
             200: Answer("The account.", Account),
             422: Answer(
                 "Invalid fields, or `current_password` is wrong (counted as a failed sign-in).",
                 codes=("validation_error",),
+                kinds=(ValidationError,),
             ),
             429: THROTTLED,
         },
@@ -306,6 +362,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         tag="accounts",
     ),
     ("accounts.list_tokens", "GET"): Operation(
+        "list_tokens",
         "One's API tokens (an admin's: everyone's), newest first, a page at a time",
         {200: Answer("A page of tokens; `next` is the address of the next page, or null.", [Token], paged=True)},
         query=account_schemas.token_page_query,
@@ -313,6 +370,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         description=f"At most {account_schemas.TOKEN_PAGE_MAX} a page; revoked and expired tokens are listed too.",
     ),
     ("accounts.create_token", "POST"): Operation(
+        "create_token",
         "Make an API token for a script",
         {
             201: Answer("The token and its secret, shown once.", NewToken),
@@ -329,17 +387,22 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         ),
     ),
     ("accounts.revoke_all_tokens", "POST"): Operation(
+        "revoke_all_tokens",
         "Revoke every active API token of one's own account (a password change does not)",
         {200: Answer("How many were revoked (a token making this call is among them).", RevokedAll)},
         tag="tokens",
     ),
     ("accounts.revoke_token", "DELETE"): Operation(
+        "revoke_token",
         "Revoke an API token",
         {200: Answer("The revoked token.", Token), 404: Answer("No such token of yours.", codes=("not_found",))},
         tag="tokens",
     ),
-    ("accounts.list_users", "GET"): Operation("Every account", {200: Answer("The accounts.", [UserOut])}, tag="users"),
+    ("accounts.list_users", "GET"): Operation(
+        "list_users", "Every account", {200: Answer("The accounts.", [UserOut])}, tag="users"
+    ),
     ("accounts.create_user", "POST"): Operation(
+        "create_user",
         "Add an account",
         {
             201: Answer("The new account.", UserOut),
@@ -350,6 +413,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         tag="users",
     ),
     ("accounts.update_user", "PATCH"): Operation(
+        "update_user",
         "Change an account's name, role or password, or disable it",
         {
             200: Answer("The account.", UserOut),
@@ -361,9 +425,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         tag="users",
     ),
     ("openapi.document_json", "GET"): Operation(
+        "get_openapi",
         "This document", {200: Answer("The OpenAPI document.", enveloped=False)}, tag="service", touches_database=False
     ),
     ("openapi.docs", "GET"): Operation(
+        "get_docs",
         "This document, for people",
         {200: Answer("A page.", media_type="text/html")},
         tag="service",
@@ -411,8 +477,20 @@ BODY_ERRORS = {
     400: Answer("The body is not a JSON object.", codes=("bad_request",)),
     413: Answer("The body is larger than 64 KiB.", codes=("payload_too_large",)),
     415: Answer("The body is not sent as application/json.", codes=("unsupported_media_type",)),
-    422: Answer("Some fields are invalid: `details` says which and why.", codes=("validation_error",)),
+    422: Answer(
+        "Some fields are invalid: `details` says which and why.", codes=("validation_error",), kinds=(ValidationError,)
+    ),
 }
+# Every route: Flask's host check runs before any route, and any route may fail on our side.
+UNKNOWN_HOST = Answer("The Host header is not one of BOARD_ALLOWED_HOSTS.", codes=("unknown_host",))
+INTERNAL_ERROR = Answer(
+    "Something went wrong on our side (the log has the request id).", codes=("internal_error",)
+)
+SERVER_ERROR = Answer(
+    "Something went wrong on our side (`internal_error`), or the database refuses the service's credentials or"
+    " settings (`database_misconfigured`: do not retry, tell an operator).",
+    codes=("internal_error", "database_misconfigured"),
+)
 UNAVAILABLE = Answer(
     "The database is busy with conflicting changes or not answering; nothing was applied: resend the same request.",
     codes=("transient_conflict", "database_unavailable"),
@@ -449,8 +527,9 @@ def path_parameters(rule) -> list[dict]:
 
 
 def error_codes() -> list[str]:
-    """Every code an error envelope can carry."""
-    codes = {cls.code for cls in _subclasses(errors.BoardError)} | {code for code, _ in errors._HTTP_CODES.values()}
+    """Every code an error envelope can carry: of each error class, each HTTP error, and the host check."""
+    codes = {cls.code for cls in (errors.BoardError, *_subclasses(errors.BoardError))}
+    codes |= {code for code, _ in errors._HTTP_CODES.values()} | {errors.UNKNOWN_HOST}
     return sorted(codes)
 
 
@@ -460,39 +539,60 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
-def _success(answer: Answer) -> dict:
-    data = answer.data
-    if isinstance(data, list):
-        data_schema = {"type": "array", "items": _ref(data[0])}
-    elif data is not None:
-        data_schema = _ref(data)
-    else:
-        data_schema = {"type": "object"}
-    envelope = {
-        "type": "object",
-        "required": ["ok", "data"],
-        "properties": {"ok": {"const": True}, "data": data_schema},
-    }
-    if answer.paged:
-        envelope["required"].append("next")
-        envelope["properties"]["next"] = {
-            "type": ["string", "null"],
-            "description": "The next page's address (the same limit, after this page's last id); null on the last.",
-        }
-    return envelope
+class Shapes:
+    """The named envelopes, made once each the first time an answer needs them."""
 
+    def __init__(self):
+        self.schemas: dict[str, dict] = {}
 
-def _failure(codes: tuple[str, ...]) -> dict:
-    return {
-        "type": "object",
-        "required": ["ok", "error"],
-        "properties": {
-            "ok": {"const": False},
-            "error": {
-                "allOf": [_ref(Error), {"properties": {"code": {"enum": list(codes)}}}],
-            },
-        },
-    }
+    def ref(self, name: str, make) -> dict:
+        if name not in self.schemas:
+            self.schemas[name] = make()
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def success(self, answer: Answer) -> dict:
+        data = answer.data
+        if isinstance(data, list):
+            name = _schema_name(data[0]) + ("Page" if answer.paged else "List")
+            data_schema = {"type": "array", "items": _ref(data[0])}
+        else:
+            name = _schema_name(data)
+            data_schema = _ref(data)
+
+        def make() -> dict:
+            envelope = {
+                "type": "object",
+                "required": ["ok", "data"],
+                "properties": {"ok": {"const": True}, "data": data_schema},
+            }
+            if answer.paged:
+                envelope["required"].append("next")
+                envelope["properties"]["next"] = {
+                    "type": ["string", "null"],
+                    "description": (
+                        "The next page's address (the same limit, after this page's last id); null on the last."
+                    ),
+                }
+            return envelope
+
+        return self.ref(f"{name}Answer", make)
+
+    def failure(self, answer: Answer) -> dict:
+        def envelope(kind) -> dict:
+            def make() -> dict:
+                return {
+                    "type": "object",
+                    "required": ["ok", "error"],
+                    "properties": {"ok": {"const": False}, "error": _ref(kind)},
+                }
+
+            return self.ref(f"{_schema_name(kind)}Answer", make)
+
+        kinds = sorted(answer.kinds, key=lambda kind: kind is Error)
+        if len(kinds) == 1:
+            return envelope(kinds[0])
+        # anyOf, not oneOf: a richer error is a plain Error too. A generated client tries them in order.
+        return {"anyOf": [envelope(kind) for kind in kinds]}
 
 
 def _ref(schema: type[Schema]) -> dict:
@@ -504,14 +604,14 @@ def _schema_name(schema) -> str:
     return {"UserOut": "User"}.get(cls.__name__, cls.__name__)
 
 
-def _response(status: int, answer: Answer) -> dict:
+def _response(status: int, answer: Answer, shapes: Shapes) -> dict:
     response: dict = {"description": answer.description}
     if answer.headers:
         response["headers"] = {name: HEADERS[name] for name in answer.headers}
     if answer.media_type == "application/json" and not answer.enveloped:
         response["content"] = {"application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}}
     elif answer.media_type == "application/json":
-        shape = _success(answer) if status < 400 else _failure(answer.codes)
+        shape = shapes.success(answer) if status < 400 else shapes.failure(answer)
         response["content"] = {"application/json": {"schema": shape}}
     elif answer.media_type:
         response["content"] = {answer.media_type: {"schema": {"type": "string"}}}
@@ -520,19 +620,36 @@ def _response(status: int, answer: Answer) -> dict:
     return response
 
 
+# Answers every route (or every route on the database) gives alike, said once in components/responses.
+SHARED_RESPONSES = {
+    "UnknownHost": (400, UNKNOWN_HOST),
+    "InternalError": (500, INTERNAL_ERROR),
+    "ServerError": (500, SERVER_ERROR),
+    "Unavailable": (503, UNAVAILABLE),
+}
+
+
+def _respond(status: int, answer: Answer, shapes: Shapes) -> dict:
+    for name, (_, shared) in SHARED_RESPONSES.items():
+        if answer is shared:
+            return {"$ref": f"#/components/responses/{name}"}
+    return _response(status, answer, shapes)
+
+
 def _merged(first: Answer, second: Answer) -> Answer:
     """Two meanings of one status: both descriptions, codes and headers."""
     return Answer(
         f"{first.description} Or: {second.description}",
         first.data,
         first.codes + tuple(code for code in second.codes if code not in first.codes),
+        first.kinds + tuple(kind for kind in second.kinds if kind not in first.kinds),
         first.headers + tuple(header for header in second.headers if header not in first.headers),
         first.media_type,
         first.enveloped,
     )
 
 
-def _operation(operation: Operation, rule, method: str, view, keyed: bool) -> dict:
+def _operation(operation: Operation, rule, method: str, view, keyed: bool, shapes: Shapes) -> dict:
     role = getattr(view, "required_role", None)
     full_credential = getattr(view, "needs_full_credential", False)
     answers = dict(operation.answers)
@@ -540,7 +657,12 @@ def _operation(operation: Operation, rule, method: str, view, keyed: bool) -> di
         answers = {**BODY_ERRORS, **answers}
     if operation.query is not None:
         answers.setdefault(
-            422, Answer("Some query parameters are invalid: see `details`.", codes=("validation_error",))
+            422,
+            Answer(
+                "Some query parameters are invalid: see `details`.",
+                codes=("validation_error",),
+                kinds=(ValidationError,),
+            ),
         )
     if rule.arguments:
         answers.setdefault(404, Answer("Nothing at this address.", codes=("not_found",)))
@@ -560,6 +682,9 @@ def _operation(operation: Operation, rule, method: str, view, keyed: bool) -> di
         )
     if operation.touches_database or protected:
         answers.setdefault(503, UNAVAILABLE)
+        answers.setdefault(500, SERVER_ERROR)
+    answers.setdefault(500, INTERNAL_ERROR)
+    answers[400] = _merged(answers[400], UNKNOWN_HOST) if 400 in answers else UNKNOWN_HOST
     if keyed:
         for status, answer in IDEMPOTENCY_ANSWERS.items():
             answers[status] = _merged(answers[status], answer) if status in answers else answer
@@ -575,15 +700,15 @@ def _operation(operation: Operation, rule, method: str, view, keyed: bool) -> di
             needs += ", from a session or a token with its owner's full role (a token limited lower is refused)"
         described = f"{needs}. {described}".strip()
     spec_operation = {
-        "operationId": rule.endpoint.replace(".", "_"),
+        "operationId": operation.operation_id,
         "summary": operation.summary,
         "tags": [operation.tag],
         "security": [{"bearerToken": []}, {"sessionCookie": []}] if protected else [],
-        "responses": {str(status): _response(status, answers[status]) for status in sorted(answers)},
+        "responses": {str(status): _respond(status, answers[status], shapes) for status in sorted(answers)},
     }
     if described:
         spec_operation["description"] = described
-    parameters = path_parameters(rule)
+    parameters = path_parameters(rule) + list(operation.headers_in)
     if keyed:
         parameters.append(IDEMPOTENCY_KEY)
     if operation.query is not None:
@@ -607,6 +732,29 @@ def _text_lengths(self, field, **kwargs) -> dict:
     return {}
 
 
+def _named_enums(self, field, ret: dict, **kwargs) -> dict:
+    """A status, role or event kind is a $ref to its one named enum, in bodies, queries and answers alike."""
+    for validator in field.validators:
+        if isinstance(validator, validate.OneOf):
+            for name, values in ENUMS.items():
+                if list(validator.choices) == list(values):
+                    ret.pop("type", None)
+                    ret.pop("enum", None)
+                    return {"$ref": f"#/components/schemas/{name}"}
+    return {}
+
+
+def _ranges_in_words(self, field, ret: dict, **kwargs) -> dict:
+    """apispec writes the range of a day or a time as x-minimum/x-maximum, which no tool reads: say it instead."""
+    low, high = ret.pop("x-minimum", None), ret.pop("x-maximum", None)
+    if low is None and high is None:
+        return {}
+    validator = next(v for v in field.validators if isinstance(v, validate.Range))
+    words = f"From {low} ({'inclusive' if validator.min_inclusive else 'exclusive'})"
+    words += f" to {high} ({'inclusive' if validator.max_inclusive else 'exclusive'})."
+    return {"description": f"{ret['description']} {words}" if "description" in ret else words}
+
+
 def build_document(app: Flask) -> dict:
     """The OpenAPI document of every route of `app` that OPERATIONS describes."""
     plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
@@ -618,17 +766,30 @@ def build_document(app: Flask) -> dict:
         info={
             "description": (
                 "An appointment status board whose moves are never silently lost. Every answer is an "
-                'envelope: `{"ok": true, "data": ...}` or `{"ok": false, "error": {"code", "message", ...}}`.'
+                'envelope: `{"ok": true, "data": ...}` or `{"ok": false, "error": {"code", "message", ...}}`, '
+                "`/metrics`' 200 and this document aside. A method an address does not take answers 405 "
+                "`method_not_allowed` with `Allow`."
             )
         },
     )
-    plugin.converter.add_attribute_function(_text_lengths)
+    for attribute_function in (_text_lengths, _named_enums, _ranges_in_words):
+        plugin.converter.add_attribute_function(attribute_function)
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
+    for name, values in ENUMS.items():
+        spec.components.schema(name, component={"type": "string", "enum": list(values)})
+    spec.components.schema(
+        "ErrorCode",
+        component={"type": "string", "enum": error_codes(), "description": "Every code an error can carry."},
+    )
     for schema in (Card, Board, Event, Deleted, Account, UserOut, Token, NewToken, RevokedAll, SignedOut, Health):
         spec.components.schema(_schema_name(schema), schema=schema)
-    spec.components.schema("Error", schema=Error)
+    for kind in ERROR_KINDS:
+        spec.components.schema(_schema_name(kind), schema=kind)
 
+    shapes = Shapes()
+    for name, (status, answer) in SHARED_RESPONSES.items():
+        spec.components.response(name, _response(status, answer, shapes))
     keyed = set(idempotency.keyed_endpoints(app))
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -638,12 +799,19 @@ def build_document(app: Flask) -> dict:
                 continue
             view = app.view_functions[rule.endpoint]
             paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
-                operation, rule, method, view, rule.endpoint in keyed and method in WRITE_METHODS
+                operation, rule, method, view, rule.endpoint in keyed and method in WRITE_METHODS, shapes
             )
+    for name, component in shapes.schemas.items():
+        spec.components.schema(name, component=component)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
-    document["components"]["schemas"]["Error"]["properties"]["code"]["enum"] = error_codes()
+    components = document["components"]["schemas"]
+    for kind in ERROR_KINDS:
+        components[_schema_name(kind)]["properties"]["code"] = {"$ref": "#/components/schemas/ErrorCode"}
+    # A patch refuses `status` (moves go through /move); additionalProperties: false says so, and a
+    # property whose every value is refused would only make a client offer it.
+    del components["EditIn"]["properties"]["status"]
     return document
 
 
