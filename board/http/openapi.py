@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the API, built from the routes and the marshmallow schemas they load with.
 
-Bodies and queries are the very schemas the routes validate with (board.schemas,
+Bodies and queries are the very schemas the routes validate with (board.appointments.schemas,
 board.accounts.schemas); who may call a route is read from its @requires or @public mark, path
 parameters from its URL rule. What each route answers is said once, in OPERATIONS, in the
 shapes below; Schemathesis (tests/test_fuzz.py) holds the code to them. Every shape, envelope,
@@ -30,7 +30,8 @@ from board.models import EVENT_KINDS, IDEMPOTENCY_KEY_MAX_LENGTH, NOTES_MAX_LENG
 DOCUMENTED_PREFIXES = ("/api/", "/metrics", "/healthz")
 
 
-# What goes out. The routes build these dicts with plain functions (board.schemas.card_out, ...);
+# What goes out. The routes build these dicts with plain functions (board.appointments.card_json.card_out,
+# ...);
 # these schemas only describe them, and the fuzz test checks every answer against them.
 class Card(Schema):
     id = fields.Integer(required=True)
