@@ -30,9 +30,8 @@ from board.models import EVENT_KINDS, IDEMPOTENCY_KEY_MAX_LENGTH, NOTES_MAX_LENG
 DOCUMENTED_PREFIXES = ("/api/", "/metrics", "/healthz")
 
 
-# What goes out. The routes build these dicts with plain functions (board.appointments.card_json.card_out,
-# ...);
-# these schemas only describe them, and the fuzz test checks every answer against them.
+# What goes out. The routes build these dicts with plain functions (board.appointments.card_json.card_out
+# and the like); these schemas only describe them, and the fuzz test checks every answer against them.
 class Card(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
