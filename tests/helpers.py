@@ -1,14 +1,57 @@
-"""Small helpers shared by tests: reading the database behind the API's back, counting statements."""
+"""Helpers test modules share: where things are, serving an app, reading the database behind the API's back."""
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
+from alembic.config import Config
 from sqlalchemy import event, insert, text
+from sqlalchemy.engine import URL
+from werkzeug.serving import make_server
 
 from board.accounts.secrets import secret_hash
 from board.models import ApiToken
+
+ROOT = Path(__file__).resolve().parents[1]
+# Every table a test may write to, emptied before each test.
+TABLES = (
+    "appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures", "idempotency_keys"
+)
+
+
+def alembic_config(url: URL) -> Config:
+    config = Config(toml_file=ROOT / "pyproject.toml")
+    config.attributes["url"] = url.render_as_string(hide_password=False)
+    return config
+
+
+@contextmanager
+def serving(app):
+    """Serve `app` from a real threaded HTTP server on 127.0.0.1; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # A short poll interval: shutdown() waits for the loop to look, 0.5 s by default, per test.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        finish_requests_in_flight()
+
+
+def finish_requests_in_flight(timeout: float = 5) -> None:
+    """Wait (boundedly) for the server's request threads, so none still holds a pooled connection
+    when the test disposes of the engine (it would be garbage-collected open: a ResourceWarning)."""
+    deadline = time.monotonic() + timeout
+    for request_thread in threading.enumerate():
+        if request_thread.name.endswith("(process_request_thread)"):
+            request_thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def table_rows(engine) -> dict:

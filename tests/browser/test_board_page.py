@@ -9,10 +9,9 @@ from board import create_app
 from board.demo import DEMO_CARDS
 from board.models import STATUSES
 from tests.browser.board_page import DAY, BoardPage
-from tests.browser.conftest import ARTIFACTS, SCREENSHOTS
-from tests.conftest import serving
+from tests.browser.support import ARTIFACTS, SCREENSHOTS
 from tests.factories import AppointmentFactory
-from tests.helpers import stored_card, table_rows
+from tests.helpers import serving, stored_card, table_rows
 
 MOVE_URL = "**/api/appointments/*/move"
 

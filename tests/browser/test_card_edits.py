@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from board.accounts.tokens import create_token
 from tests.browser.board_page import DAY, BoardPage, api_call
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.support import SCREENSHOTS
 from tests.factories import AppointmentFactory
 from tests.helpers import table_rows
 

@@ -12,9 +12,8 @@ from sqlalchemy import create_engine, text
 
 from alembic import command
 from board.db import _private_runtime_dir, normalize_url
-from tests.conftest import alembic_config
 from tests.factories import AppointmentFactory
-from tests.helpers import table_rows
+from tests.helpers import alembic_config, table_rows
 
 # Directly, and through a real PgBouncer in transaction pooling mode, where the timeouts are SET LOCAL.
 both_routes = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)

@@ -8,8 +8,8 @@ from contextlib import ExitStack, contextmanager
 import pytest
 
 from tests.concurrency import assert_nothing_lost_or_doubled, read_then_move_by_many
-from tests.conftest import ROOT
 from tests.factories import AppointmentFactory
+from tests.helpers import ROOT
 
 # Each instance is the app as wsgi.py makes it (so it checks its database first), served on a free port.
 SERVE = """
