@@ -3,13 +3,7 @@
 import pytest
 from prometheus_client import REGISTRY
 
-from tests.factories import AppointmentFactory
 from tests.helpers import table_rows
-
-
-@pytest.fixture
-def card(app):
-    return AppointmentFactory()
 
 
 def move(client, card_id, version, **kwargs):
