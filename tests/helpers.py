@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.config import Config
+from prometheus_client import REGISTRY
 from sqlalchemy import event, insert, text
 from sqlalchemy.engine import URL
 from werkzeug.serving import make_server
@@ -52,6 +53,16 @@ def finish_requests_in_flight(timeout: float = 5) -> None:
     for request_thread in threading.enumerate():
         if request_thread.name.endswith("(process_request_thread)"):
             request_thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def move(client, card_id: int, status: str, version: int, **request):
+    """Move a card through a test client; `request` goes to the client's post (headers, ...)."""
+    return client.post(f"/api/appointments/{card_id}/move", json={"status": status, "version": version}, **request)
+
+
+def metric_sample(name: str, **labels) -> float:
+    """A metric's value in this process, 0 before anything counted it."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def table_rows(engine) -> dict:
