@@ -65,6 +65,17 @@ def metric_sample(name: str, **labels) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+def wait_for(condition, within_s: float = 10, every_s: float = 0.02) -> bool:
+    """Poll `condition` until it holds (True) or `within_s` passes (False): the bound keeps a broken server
+    from hanging the test."""
+    deadline = time.monotonic() + within_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every_s)
+    return True
+
+
 def table_rows(engine) -> dict:
     """Every row of the cards and their events, so a test can assert that nothing changed."""
     with engine.connect() as conn:
