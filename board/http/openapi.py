@@ -3,7 +3,7 @@
 Bodies and queries are the very schemas the routes validate with (board.schemas,
 board.accounts.schemas); who may call a route is read from its @requires or @public mark, path
 parameters from its URL rule. What each route answers is said once, in OPERATIONS, in the
-shapes below; Schemathesis (tests/test_fuzz.py) holds the code to them.
+shapes below; Schemathesis (tests/http/test_fuzz.py) holds the code to them.
 """
 
 import re
