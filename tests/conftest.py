@@ -1,42 +1,26 @@
 """Fixtures: one scratch database per test session on a real PostgreSQL, migrated by Alembic."""
 
 import os
-import threading
-import time
 import uuid
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
-from werkzeug.serving import make_server
 
 from board import create_app
 from board.db import normalize_url, start_embedded
 from tests import factories
 from tests.closing_count import EveryCollectedTestReports
+from tests.helpers import ROOT, TABLES, alembic_config, serving
 from tests.pgbouncer import running_pgbouncer
 from tests.served import granian
 
-ROOT = Path(__file__).resolve().parents[1]
-# Every table a test may write to, emptied before each test.
-TABLES = (
-    "appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures", "idempotency_keys"
-)
 pytest_plugins = ("pytester",)
 
 
 def pytest_configure(config):
     config.pluginmanager.register(EveryCollectedTestReports(), "every-collected-test-reports")
-
-
-def alembic_config(url: URL) -> Config:
-    config = Config(toml_file=ROOT / "pyproject.toml")
-    config.attributes["url"] = url.render_as_string(hide_password=False)
-    return config
 
 
 def admin_engine(server_url: URL):
@@ -180,31 +164,6 @@ def anonymous(app):
 @pytest.fixture
 def engine(app):
     return app.extensions["board.engine"]
-
-
-@contextmanager
-def serving(app):
-    """Serve `app` from a real threaded HTTP server on 127.0.0.1; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # A short poll interval: shutdown() waits for the loop to look, 0.5 s by default, per test.
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        finish_requests_in_flight()
-
-
-def finish_requests_in_flight(timeout: float = 5) -> None:
-    """Wait (boundedly) for the server's request threads, so none still holds a pooled connection
-    when the test disposes of the engine (it would be garbage-collected open: a ResourceWarning)."""
-    deadline = time.monotonic() + timeout
-    for request_thread in threading.enumerate():
-        if request_thread.name.endswith("(process_request_thread)"):
-            request_thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture(scope="session")

@@ -17,15 +17,20 @@ PASSWORD = "correct horse battery"
 """The password of every account a factory makes."""
 
 
+class CommittingFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session = Session
+        sqlalchemy_session_persistence = "commit"
+
+
 def _next_hour() -> datetime:
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
-class AppointmentFactory(SQLAlchemyModelFactory):
+class AppointmentFactory(CommittingFactory):
     class Meta:
         model = Appointment
-        sqlalchemy_session = Session
-        sqlalchemy_session_persistence = "commit"
 
     title = factory.Sequence(lambda n: f"Service #{n}")
     customer = factory.Faker("name")
@@ -46,11 +51,9 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-class UserFactory(SQLAlchemyModelFactory):
+class UserFactory(CommittingFactory):
     class Meta:
         model = User
-        sqlalchemy_session = Session
-        sqlalchemy_session_persistence = "commit"
 
     username = factory.Sequence(lambda n: f"user{n}")
     name = factory.Faker("name")
@@ -58,11 +61,9 @@ class UserFactory(SQLAlchemyModelFactory):
     password_hash = factory.LazyFunction(_password_hash)
 
 
-class ApiTokenFactory(SQLAlchemyModelFactory):
+class ApiTokenFactory(CommittingFactory):
     class Meta:
         model = ApiToken
-        sqlalchemy_session = Session
-        sqlalchemy_session_persistence = "commit"
 
     label = factory.Sequence(lambda n: f"script {n}")
 

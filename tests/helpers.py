@@ -1,14 +1,79 @@
-"""Small helpers shared by tests: reading the database behind the API's back, counting statements."""
+"""Helpers test modules share: where things are, serving an app, reading the database behind the API's back."""
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
+from alembic.config import Config
+from prometheus_client import REGISTRY
 from sqlalchemy import event, insert, text
+from sqlalchemy.engine import URL
+from werkzeug.serving import make_server
 
 from board.accounts.secrets import secret_hash
 from board.models import ApiToken
+
+ROOT = Path(__file__).resolve().parents[1]
+# Every table a test may write to, emptied before each test.
+TABLES = (
+    "appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures", "idempotency_keys"
+)
+
+
+def alembic_config(url: URL) -> Config:
+    config = Config(toml_file=ROOT / "pyproject.toml")
+    config.attributes["url"] = url.render_as_string(hide_password=False)
+    return config
+
+
+@contextmanager
+def serving(app):
+    """Serve `app` from a real threaded HTTP server on 127.0.0.1; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # A short poll interval: shutdown() waits for the loop to look, 0.5 s by default, per test.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        finish_requests_in_flight()
+
+
+def finish_requests_in_flight(timeout: float = 5) -> None:
+    """Wait (boundedly) for the server's request threads, so none still holds a pooled connection
+    when the test disposes of the engine (it would be garbage-collected open: a ResourceWarning)."""
+    deadline = time.monotonic() + timeout
+    for request_thread in threading.enumerate():
+        if request_thread.name.endswith("(process_request_thread)"):
+            request_thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def move(client, card_id: int, status: str, version: int, **request):
+    """Move a card through a test client; `request` goes to the client's post (headers, ...)."""
+    return client.post(f"/api/appointments/{card_id}/move", json={"status": status, "version": version}, **request)
+
+
+def metric_sample(name: str, **labels) -> float:
+    """A metric's value in this process, 0 before anything counted it."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def wait_for(condition, within_s: float = 10, every_s: float = 0.02) -> bool:
+    """Poll `condition` until it holds (True) or `within_s` passes (False): the bound keeps a broken server
+    from hanging the test."""
+    deadline = time.monotonic() + within_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every_s)
+    return True
 
 
 def table_rows(engine) -> dict:

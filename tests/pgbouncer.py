@@ -9,13 +9,14 @@ import os
 import pwd
 import socket
 import subprocess
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
+
+from tests.helpers import wait_for
 
 PGBOUNCER = Path(os.environ.get("BOARD_PGBOUNCER", "/usr/sbin/pgbouncer"))
 # Clients log in to PgBouncer with this user and password; PgBouncer logs in to PostgreSQL as the server URL says.
@@ -97,16 +98,17 @@ def run_as(server_url: URL) -> list[str]:
 
 
 def wait_until_listening(process: subprocess.Popen, port: int, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"pgbouncer exited with {process.returncode}:\n{log.read_text()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
+            return True
         except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"pgbouncer did not listen on port {port} within {START_TIMEOUT_S} s:\n{log.read_text()}")
+            return False
+
+    if not wait_for(listening, START_TIMEOUT_S):
+        raise RuntimeError(f"pgbouncer did not listen on port {port} within {START_TIMEOUT_S} s:\n{log.read_text()}")
 
 
 @contextmanager

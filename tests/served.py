@@ -6,7 +6,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT, wait_for
 
 
 @dataclass
@@ -35,17 +34,17 @@ def free_port() -> int:
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, within_s: float = 30) -> None:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"board.serving exited with {process.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
+                return response.status == 200
         except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"board.serving did not answer /healthz within {within_s} s:\n{log.read_text()}")
+            return False
+
+    if not wait_for(healthy, within_s, every_s=0.1):
+        raise RuntimeError(f"board.serving did not answer /healthz within {within_s} s:\n{log.read_text()}")
 
 
 @contextmanager

@@ -3,9 +3,9 @@
 Bodies and queries are the very schemas the routes validate with (board.appointments.schemas,
 board.accounts.schemas); who may call a route is read from its @requires or @public mark, path
 parameters from its URL rule. What each route answers is said once, in OPERATIONS, in the
-shapes below; Schemathesis (tests/test_fuzz.py) holds the code to them. Every shape, envelope,
+shapes below; Schemathesis (tests/http/test_fuzz.py) holds the code to them. Every shape, envelope,
 error kind and enum is a named component that answers $ref, so a client generated from the document
-(tests/test_generated_client.py) has one model per shape.
+(tests/http/test_generated_client.py) has one model per shape.
 """
 
 import re

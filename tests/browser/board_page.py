@@ -4,11 +4,23 @@ import json
 import re
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, time
 
 from playwright.sync_api import Page, expect
 
+from tests.factories import AppointmentFactory
+
 DAY = "2026-03-10"
 SAVING = re.compile(r"\bsaving\b")
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(datetime.fromisoformat(DAY).date(), time(hour, minute), tzinfo=UTC)
+
+
+def card(hour: int = 9, minute: int = 0, **fields):
+    """A card on the board of DAY at hour:minute UTC."""
+    return AppointmentFactory(scheduled_at=at(hour, minute), **fields)
 
 
 class BoardPage:

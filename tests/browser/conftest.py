@@ -5,43 +5,11 @@ Without Chromium these tests are skipped, saying how to install it; with BOARD_R
 """
 
 import itertools
-import os
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
-CHROMIUM = Path(os.environ.get("BOARD_CHROMIUM", "/usr/bin/chromium"))
-# Without the background-networking flags Chromium keeps calling home, which this network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-SCREENSHOTS = ARTIFACTS / "screenshots"
-LAPTOP = {"width": 1366, "height": 820}
-# Upper bounds on waiting for what a person would see, not pauses: a loaded CI machine
-# (two cores shared by Chromium, the app and PostgreSQL) can take seconds to repaint.
-WAIT_MS = 10_000
-
-
-def browser_required() -> bool:
-    return os.environ.get("BOARD_REQUIRE_BROWSER", "") not in ("", "0")
-
-
-def missing_browser(message: str) -> None:
-    """Skip, or fail when the browser tests are required."""
-    if browser_required():
-        pytest.fail(f"{message} (BOARD_REQUIRE_BROWSER is set: the browser tests must run)", pytrace=False)
-    pytest.skip(message)
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, LAPTOP, SCREENSHOTS, WAIT_MS, Account, missing_browser
 
 
 @pytest.fixture(scope="session")
@@ -95,15 +63,6 @@ def new_page(browser, request, live_server):
 @pytest.fixture
 def page(new_page):
     return new_page()
-
-
-@dataclass(frozen=True)
-class Account:
-    id: int
-    username: str
-    name: str
-    role: str
-    password: str
 
 
 _usernames = itertools.count(1)

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.browser.board_page import BoardPage, api_call
+from tests.browser.support import Account
 from tests.factories import token_for
 from tests.helpers import add_tokens
 
@@ -140,8 +141,6 @@ def test_an_admin_adds_a_person_changes_their_role_and_disables_them(new_page, l
 
 
 def make_person(username: str, password: str):
-    from tests.browser.conftest import Account
-
     return Account(0, username, "", "", password)
 
 

@@ -8,11 +8,10 @@ from playwright.sync_api import expect
 from board import create_app
 from board.demo import DEMO_CARDS
 from board.models import STATUSES
-from tests.browser.board_page import DAY, BoardPage
-from tests.browser.conftest import ARTIFACTS, SCREENSHOTS
-from tests.conftest import serving
+from tests.browser.board_page import DAY, BoardPage, at, card
+from tests.browser.support import ARTIFACTS, SCREENSHOTS
 from tests.factories import AppointmentFactory
-from tests.helpers import stored_card, table_rows
+from tests.helpers import serving, stored_card, table_rows
 
 MOVE_URL = "**/api/appointments/*/move"
 
@@ -23,14 +22,6 @@ REFRESH_HANDLED_SINCE = """(since) => {
     const changed = loads.findLast((e) => e.responseStatus === 200 && e.startTime > since);
     return changed !== undefined && loads.some((e) => e.startTime > changed.responseEnd);
 }"""
-
-
-def at(hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(datetime.fromisoformat(DAY).date(), time(hour, minute), tzinfo=UTC)
-
-
-def card(hour: int = 9, minute: int = 0, **fields):
-    return AppointmentFactory(scheduled_at=at(hour, minute), **fields)
 
 
 def test_board_shows_six_columns_with_counts_and_cards_in_the_board_timezone(app, new_page, staff_account):

@@ -8,16 +8,11 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from board.accounts.tokens import create_token
-from tests.browser.board_page import DAY, BoardPage, api_call
-from tests.browser.conftest import SCREENSHOTS
-from tests.factories import AppointmentFactory
+from tests.browser.board_page import DAY, BoardPage, api_call, card
+from tests.browser.support import SCREENSHOTS
 from tests.helpers import table_rows
 
 CLOCK = r"\d{2}:\d{2}"
-
-
-def card(hour: int = 9, minute: int = 0, **fields):
-    return AppointmentFactory(scheduled_at=datetime(2026, 3, 10, hour, minute, tzinfo=UTC), **fields)
 
 
 def stored(engine, card_id: int) -> dict | None:

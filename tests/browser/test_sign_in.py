@@ -1,20 +1,14 @@
 """Signing in and out on the page, what a viewer may do, and who the history says moved a card."""
 
 import re
-from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 
 from board.accounts.tokens import create_token
-from tests.browser.board_page import DAY, BoardPage, api_call
-from tests.factories import AppointmentFactory
+from tests.browser.board_page import DAY, BoardPage, api_call, card
 from tests.helpers import stored_card, table_rows
 
 SESSION_ENDED = "Your session ended; please sign in again."
-
-
-def card(hour: int = 9, **fields):
-    return AppointmentFactory(scheduled_at=datetime(2026, 3, 10, hour, tzinfo=UTC), **fields)
 
 
 def test_the_form_refuses_a_wrong_password_then_signs_in_and_shows_who_is_signed_in(page, live_server, staff_account):

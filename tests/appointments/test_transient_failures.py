@@ -2,14 +2,13 @@
 
 import dataclasses
 import threading
-import time
 
 import psycopg
 import pytest
 from sqlalchemy import text
 
 from tests.factories import AppointmentFactory
-from tests.helpers import counting_statements, history_rows, http_json, stored_card, table_rows
+from tests.helpers import counting_statements, history_rows, http_json, stored_card, table_rows, wait_for
 
 # Each test runs directly and through a real PgBouncer in transaction pooling mode.
 pytestmark = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
@@ -22,17 +21,12 @@ def driver_url(database_url) -> str:
 
 def wait_for_lock_wait(driver_url: str, timeout: float = 10) -> None:
     """Block until some backend of this database is waiting for a row lock."""
-    deadline = time.monotonic() + timeout
     with psycopg.connect(driver_url, autocommit=True) as observer:
-        while time.monotonic() < deadline:
-            waiting = observer.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ).fetchone()[0]
-            if waiting:
-                return
-            time.sleep(0.01)
-    raise AssertionError("no backend started waiting for a lock")
+        waiting = wait_for(lambda: observer.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()[0], timeout, every_s=0.01)
+    assert waiting, "no backend started waiting for a lock"
 
 
 def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(app, live_server, api_headers, engine, driver_url,

@@ -12,7 +12,7 @@ from alembic.config import Config
 from board.config import ConfigError
 from board.db import check_database
 from alembic.script import ScriptDirectory
-from tests.conftest import ROOT, alembic_config
+from tests.helpers import ROOT, alembic_config
 
 HEAD = ScriptDirectory.from_config(Config(toml_file=ROOT / "pyproject.toml")).get_current_head()
 # Any token: checking it is what reaches the database.

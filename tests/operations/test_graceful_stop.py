@@ -5,7 +5,6 @@ import json
 import signal
 import socket
 import threading
-import time
 
 import psutil
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy import text
 
 from board.serving import GRACEFUL_STOP_S
 from tests.factories import AppointmentFactory
+from tests.helpers import wait_for
 from tests.served import granian
 
 STATUSES = ("CHECKED_IN", "IN_PROGRESS", "READY")
@@ -28,14 +28,6 @@ def move(port: int, card_id: int, version: int, headers: dict) -> tuple[int, dic
         return response.status, json.loads(response.read())
     finally:
         connection.close()
-
-
-def wait_for(condition, within_s: float, what: str) -> None:
-    deadline = time.monotonic() + within_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {within_s} s")
-        time.sleep(0.02)
 
 
 def history_versions(engine) -> set[tuple[int, int]]:
@@ -88,11 +80,12 @@ def test_sigterm_under_load_answers_the_moves_in_flight_and_loses_none(database_
             movers = [threading.Thread(target=keep_moving, args=(card.id, server.port)) for card in cards]
             for mover in movers:
                 mover.start()
-            wait_for(lambda: len(answered) >= 80 and waiting_on_a_lock(engine), 30, "80 moves answered, one waiting")
+            assert wait_for(lambda: len(answered) >= 80 and waiting_on_a_lock(engine), 30), (
+                "80 moves answered, one waiting")
 
             server.process.send_signal(signal.SIGTERM)
             sigterm_sent.set()
-            wait_for(lambda: "Stopping worker" in server.log_text(), 10, "the server starting to stop")
+            assert wait_for(lambda: "Stopping worker" in server.log_text(), 10), "the server starting to stop"
             assert server.process.poll() is None, "the server must wait for the move in flight"
             locker.rollback()
 

@@ -2,7 +2,7 @@
 
 import subprocess
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def make(folder, *arguments: str) -> subprocess.CompletedProcess:

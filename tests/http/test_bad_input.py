@@ -4,15 +4,9 @@ import json
 
 import pytest
 
-from tests.factories import AppointmentFactory
 from tests.helpers import table_rows
 
 GOOD_CREATE = {"title": "Oil change", "customer": "Ada", "scheduled_at": "2026-11-22T09:30:00+00:00"}
-
-
-@pytest.fixture
-def card(app):
-    return AppointmentFactory()
 
 
 def send(client, path, body, content_type="application/json"):

@@ -7,25 +7,15 @@ import pytest
 from board.accounts.tokens import create_token
 from board.accounts.users import create_user
 from tests.factories import PASSWORD
-from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
 from alembic import command
 from board.db import _private_runtime_dir, normalize_url
-from tests.conftest import alembic_config
 from tests.factories import AppointmentFactory
-from tests.helpers import table_rows
+from tests.helpers import alembic_config, metric_sample, move, table_rows
 
 # Directly, and through a real PgBouncer in transaction pooling mode, where the timeouts are SET LOCAL.
 both_routes = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
-
-
-def move(client, card_id, status, version):
-    return client.post(f"/api/appointments/{card_id}/move", json={"status": status, "version": version})
-
-
-def sample(name: str, **labels) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 @pytest.fixture
@@ -54,16 +44,16 @@ def test_lock_timeout_answers_503_transient_without_retry_and_moves_nothing(app,
     impatient = client_for(make_app(BOARD_DB_LOCK_TIMEOUT_MS=50))
     row_lock(card.id)
     before = table_rows(engine)
-    retries_before = sample("board_move_retries_total", sqlstate="55P03")
-    transient_before = sample("board_moves_total", kind="single", outcome="transient")
+    retries_before = metric_sample("board_move_retries_total", sqlstate="55P03")
+    transient_before = metric_sample("board_moves_total", kind="single", outcome="transient")
 
     response = move(impatient, card.id, "READY", 1)
 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.get_json()["error"]["code"] == "transient_conflict"
-    assert sample("board_move_retries_total", sqlstate="55P03") == retries_before
-    assert sample("board_moves_total", kind="single", outcome="transient") == transient_before + 1
+    assert metric_sample("board_move_retries_total", sqlstate="55P03") == retries_before
+    assert metric_sample("board_moves_total", kind="single", outcome="transient") == transient_before + 1
     logged = last_request_line(capsys.readouterr().err)
     assert (logged["status"], logged["sqlstate"], logged["outcome"]) == (503, "55P03", "transient")
     assert table_rows(engine) == before

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from board.accounts.passwords import verify_password
 from board.demo import board_address
 from board.models import STATUSES
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def counts(engine) -> tuple[int, int]:

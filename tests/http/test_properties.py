@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from board.models import ROLES, STATUSES, VERSION_MAX
-from tests.factories import PASSWORD, AppointmentFactory, UserFactory, token_for
+from tests.factories import PASSWORD, UserFactory, token_for
 from tests.helpers import table_rows
 
 settings.register_profile(
@@ -148,11 +148,6 @@ token_bodies = accounts_body_of_text(
     expires_at=planted_in(LATER) | times | json_values,
 )
 ACCOUNT_TABLES = ("users", "api_tokens", "sessions")
-
-
-@pytest.fixture
-def card(app):
-    return AppointmentFactory()
 
 
 def assert_envelope_and_nothing_changed_on_4xx(response, engine, before, rows=table_rows) -> None:

@@ -3,17 +3,7 @@
 import pytest
 from prometheus_client import REGISTRY
 
-from tests.factories import AppointmentFactory
-from tests.helpers import table_rows
-
-
-@pytest.fixture
-def card(app):
-    return AppointmentFactory()
-
-
-def move(client, card_id, version, **kwargs):
-    return client.post(f"/api/appointments/{card_id}/move", json={"status": "READY", "version": version}, **kwargs)
+from tests.helpers import move, table_rows
 
 
 @pytest.mark.parametrize("path", ["/", "/assets/main.js", "/api/board", "/api/appointments/1", "/api/nothing",
@@ -47,8 +37,8 @@ def test_customer_data_is_never_stored_by_a_cache(client, card):
         client.get(f"/api/appointments/{card.id}"),
         client.get(f"/api/appointments/{card.id}/history"),
         client.post("/api/appointments", json={"title": "T", "customer": "C", "scheduled_at": "2026-11-22T09:30:00Z"}),
-        move(client, card.id, 1),
-        move(client, card.id, 1),  # the 409 carries the current card
+        move(client, card.id, "READY", 1),
+        move(client, card.id, "READY", 1),  # the 409 carries the current card
         client.post("/api/moves", json={"moves": [{"id": card.id, "status": "READY", "version": 2}]}),
     ]
 
@@ -111,7 +101,7 @@ def test_a_host_outside_the_allowed_hosts_is_400_and_changes_nothing(guarded, ca
     client = guarded.test_client()
     before = table_rows(engine)
 
-    response = move(client, card.id, 1, headers={"Host": host})
+    response = move(client, card.id, "READY", 1, headers={"Host": host})
 
     assert response.status_code == 400
     error = response.get_json()["error"]

@@ -4,13 +4,13 @@ import ipaddress
 import threading
 
 import pytest
-from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from board.accounts import passwords, throttle
 from board.config import ConfigError
 from board.http.client_address import forwarded_client, parse_address
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import metric_sample
 
 OWNER_ADDRESS = "198.51.100.7"
 GUESSER_ADDRESS = "203.0.113.5"
@@ -28,7 +28,7 @@ def sign_in(client, username: str, password: str, address: str = "127.0.0.1", fo
 
 
 def failures(reason: str) -> float:
-    return REGISTRY.get_sample_value("board_sign_in_failures_total", {"reason": reason}) or 0.0
+    return metric_sample("board_sign_in_failures_total", reason=reason)
 
 
 def failure_rows(engine) -> list[tuple[str, str]]:

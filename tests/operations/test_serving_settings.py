@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from board.serving import ServingError, bind_address
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def serve_line(*make_args: str, **environment: str) -> str:

@@ -6,9 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from board.appointments import cards
-from tests.conftest import serving
 from tests.factories import UserFactory, token_for
-from tests.helpers import http_json
+from tests.helpers import http_json, serving
 
 LIMIT = 2
 BOARD = "/api/board?from=2026-03-01&to=2026-03-31"

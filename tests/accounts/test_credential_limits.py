@@ -8,9 +8,8 @@ from sqlalchemy import text
 
 from board.accounts.sessions import MAX_SESSIONS
 from board.accounts.tokens import MAX_ACTIVE_TOKENS
-from tests.conftest import serving
 from tests.factories import PASSWORD, UserFactory, token_for
-from tests.helpers import add_tokens, http_json
+from tests.helpers import add_tokens, http_json, serving
 
 
 def bearer(secret: str) -> dict:

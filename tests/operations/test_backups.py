@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from board.backups import BackupError, backup, restore
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 DAY = "2026-12-02"
 

@@ -12,6 +12,7 @@ import pytest
 
 from board.serving import HEADER_READ_TIMEOUT_MS
 from tests.factories import AppointmentFactory
+from tests.helpers import wait_for
 
 IDLE = 500
 PARTIAL = 500
@@ -115,16 +116,16 @@ def test_health_and_moves_answer_within_a_second_while_a_thousand_connections_id
 
         # The server itself drops every connection that sent no complete head in time.
         remaining = set(idle + partial)
-        deadline = opened + HEADER_READ_TIMEOUT_MS / 1000 + 5
-        while remaining and time.monotonic() < deadline:
-            remaining -= set(answered_or_closed(list(remaining)))
-            time.sleep(0.1)
+
+        def all_dropped() -> bool:
+            remaining.difference_update(answered_or_closed(list(remaining)))
+            return not remaining
+
+        wait_for(all_dropped, opened + HEADER_READ_TIMEOUT_MS / 1000 + 5 - time.monotonic(), every_s=0.1)
         assert not remaining, f"{len(remaining)} slow connections were still open after the header timeout"
     finally:
         for sock in idle + partial:
             sock.close()
 
-    deadline = time.monotonic() + 10
-    while server_connections(server) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: not server_connections(server), 10, every_s=0.1)
     assert server_connections(server) == 0

@@ -8,8 +8,8 @@ from contextlib import ExitStack, contextmanager
 import pytest
 
 from tests.concurrency import assert_nothing_lost_or_doubled, read_then_move_by_many
-from tests.conftest import ROOT
 from tests.factories import AppointmentFactory
+from tests.helpers import ROOT
 
 # Each instance is the app as wsgi.py makes it (so it checks its database first), served on a free port.
 SERVE = """
@@ -41,7 +41,7 @@ def app_instance(settings: dict, log_path):
 
 
 # Through PgBouncer, as the README's several-machines layout has it; directly, the same invariant
-# across threads of one server is tests/test_concurrency.py's.
+# across threads of one server is tests/appointments/test_concurrency.py's.
 @pytest.mark.parametrize("database_route", ["pgbouncer"], indirect=True)
 def test_two_instances_on_one_database_lose_and_double_nothing(app, engine, database_route, api_headers, tmp_path):
     hot_cards = [card.id for card in AppointmentFactory.create_batch(3)]

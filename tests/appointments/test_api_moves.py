@@ -2,11 +2,7 @@
 
 from board.models import STATUSES
 from tests.factories import AppointmentFactory
-from tests.helpers import counting_statements, history_rows, stored_card, table_rows
-
-
-def move(client, card_id, status, version):
-    return client.post(f"/api/appointments/{card_id}/move", json={"status": status, "version": version})
+from tests.helpers import counting_statements, history_rows, move, stored_card, table_rows
 
 
 def test_move_returns_card_with_next_version_and_writes_history(client, engine):

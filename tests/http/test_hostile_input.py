@@ -20,11 +20,6 @@ def server(served):
     return served
 
 
-@pytest.fixture
-def card(app):
-    return AppointmentFactory()
-
-
 def exchange(port: int, raw: bytes, timeout: float = 10) -> tuple[int, dict, bytes]:
     """Send raw bytes as one request; return the status, headers and body of the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:

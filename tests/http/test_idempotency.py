@@ -2,7 +2,6 @@
 
 import socket
 import threading
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,7 +9,7 @@ from sqlalchemy import text
 
 from tests import factories
 from tests.factories import AppointmentFactory
-from tests.helpers import http_json, table_rows
+from tests.helpers import http_json, table_rows, wait_for
 
 # Directly and through PgBouncer in transaction pooling mode, as production may run.
 THROUGH_BOTH = pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
@@ -269,16 +268,6 @@ def raw_request(base_url: str, method: str, path: str, body: bytes, headers: dic
         *(f"{k}: {v}" for k, v in headers.items()),
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    """Poll `condition` until it holds or `timeout` passes; the bound keeps a broken server from hanging the test."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @THROUGH_BOTH

@@ -13,7 +13,7 @@ from tests.factories import AppointmentFactory
 from tests.helpers import history_rows, http_json, stored_card
 
 
-# Through PgBouncer, tests/test_two_instances.py runs this across two app processes.
+# Through PgBouncer, tests/operations/test_two_instances.py runs this across two app processes.
 def test_concurrent_read_then_move_loses_and_doubles_nothing(live_server, api_headers, engine):
     hot_cards = [card.id for card in AppointmentFactory.create_batch(3)]
 

@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from board.accounts import passwords
-from tests.conftest import serving
 from tests.factories import PASSWORD, AppointmentFactory, UserFactory, token_for
-from tests.helpers import history_rows, table_rows
+from tests.helpers import history_rows, serving, table_rows
 
 
 def request(base: str, method: str, path: str, body=None, headers=None) -> tuple[int, dict, http.client.HTTPMessage]:

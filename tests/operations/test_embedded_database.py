@@ -3,10 +3,11 @@
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
+
+from tests.helpers import wait_for
 
 SERVE_UNTIL_KILLED = """
 import sys
@@ -39,7 +40,5 @@ def test_server_stops_on_sigterm_of_its_last_user_even_after_a_user_was_killed(t
         assert postmaster(pgdata).pid == server.pid, "the second user joined the running server"
         last.send_signal(signal.SIGTERM)
 
-    deadline = time.monotonic() + 30
-    while server.is_running() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: not server.is_running(), 30, every_s=0.05)
     assert not server.is_running(), "no stray server left behind"

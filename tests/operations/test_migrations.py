@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import ROOT, TABLES, alembic_config
+from tests.helpers import ROOT, TABLES, alembic_config
 
 
 def forcing(config: Config) -> Config:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import missing_browser
+from tests.browser.support import missing_browser
 
 
 def test_missing_browser_skips_with_how_to_install(monkeypatch):
