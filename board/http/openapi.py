@@ -98,6 +98,16 @@ class Account(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 
 
+class ShopOut(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    timezone = fields.String(required=True, metadata={"description": "IANA zone the shop's board days are in."})
+
+
+class Me(Account):
+    shop = fields.Nested(ShopOut, required=True, metadata={"description": "The account's shop."})
+
+
 class UserOut(Account):
     disabled = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
@@ -290,7 +300,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("accounts.sign_out", "DELETE"): Operation(
         "Sign out: end this session", {200: Answer("Whether a session ended.", SignedOut)}, tag="accounts"
     ),
-    ("accounts.me", "GET"): Operation("Who is asking", {200: Answer("The account.", Account)}, tag="accounts"),
+    ("accounts.me", "GET"): Operation("Who is asking", {200: Answer("The account and its shop.", Me)}, tag="accounts"),
     ("accounts.change_password", "POST"): Operation(
         "Change one's own password; every session of the account ends, its API tokens do not",
         {
@@ -624,7 +634,7 @@ def build_document(app: Flask) -> dict:
     plugin.converter.add_attribute_function(_text_lengths)
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
-    for schema in (Card, Board, Event, Deleted, Account, UserOut, Token, NewToken, RevokedAll, SignedOut, Health):
+    for schema in (Card, Board, Event, Deleted, Account, ShopOut, Me, UserOut, Token, NewToken, RevokedAll, SignedOut, Health):
         spec.components.schema(_schema_name(schema), schema=schema)
     spec.components.schema("Error", schema=Error)
 
