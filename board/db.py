@@ -164,10 +164,9 @@ _as_operator: ContextVar[bool] = ContextVar("board_as_operator", default=False)
 
 
 def current_shop_id() -> int | None:
-    shop_id = _acting_shop.get()
-    if shop_id is None and has_request_context():
-        shop_id = g.get("board_shop_id")
-    return shop_id
+    """The request's credential's shop, once known; else the one acting_for set, if any."""
+    shop_id = g.get("board_shop_id") if has_request_context() else None
+    return _acting_shop.get() if shop_id is None else shop_id
 
 
 @contextmanager
