@@ -3,7 +3,7 @@
 Environment variables:
     DATABASE_URL              PostgreSQL to use (postgresql+psycopg://user:pass@host/db). Unset: an
                               embedded PostgreSQL with its data under instance/pgdata.
-    BOARD_TIMEZONE            IANA zone the board's days are counted in (default UTC).
+    BOARD_TIMEZONE            IANA zone of new shops' board days (default UTC); each shop counts days in its own zone.
     BOARD_RETRY_MAX_DELAY_MS  Longest random pause before the one retry of a deadlocked move (default 50).
     BOARD_DB_LOCK_TIMEOUT_MS  Longest wait for a row lock before answering 503 (default 2000).
     BOARD_DB_STATEMENT_TIMEOUT_MS
@@ -12,6 +12,11 @@ Environment variables:
                               Longest wait to open a database connection (default 2, libpq's minimum).
     BOARD_DB_POOL_SIZE        Connections per process; board.serving sets it to the threads per worker (default 5).
     BOARD_DB_POOLER           Unset for a direct connection; "transaction" behind PgBouncer in transaction pooling mode.
+    BOARD_DB_ROLE             The database role the service's queries run as (default board_app): owns nothing, cannot
+                              bypass row security, so each shop sees only its own rows. Made by the migrations; the
+                              service SET LOCAL ROLEs to it in each transaction (or DATABASE_URL logs in as it).
+    BOARD_SHOP_NAME           Name of the first shop, made by the migration that adds shops (default "Main shop");
+                              BOARD_TIMEZONE is that shop's zone and the default for new shops.
     BOARD_ALLOWED_HOSTS       Comma-separated Host names the service answers (Flask's TRUSTED_HOSTS; a leading
                               dot allows subdomains); any other Host gets 400. Unset: every Host.
     BOARD_TRUSTED_PROXIES     Comma-separated addresses or networks of the proxies in front: from them, the client
@@ -93,6 +98,8 @@ def register_middleware(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from board import demo
     from board.accounts import cli
+    from board.shops import cli as shops_cli
 
     demo.init_app(app)
     cli.init_app(app)
+    shops_cli.init_app(app)

@@ -21,6 +21,9 @@ DEFAULTS = {
     # What sits between board and PostgreSQL: unset for a direct connection, "transaction" for
     # PgBouncer (made for its transaction pooling mode; right in session pooling mode too).
     "BOARD_DB_POOLER": None,
+    # The database role the service's queries run as (SET LOCAL ROLE in each transaction): it owns
+    # nothing and cannot bypass row security, so each shop sees only its own rows. Made by the migrations.
+    "BOARD_DB_ROLE": "board_app",
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BOARD_PUBLIC_URL": None,
     "BOARD_SECURE_COOKIES": False,

@@ -9,6 +9,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from alembic.config import Config
@@ -28,6 +29,9 @@ EMBEDDED_DATABASE = "board"
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 # An execution option on engines made for a transaction-pooling PgBouncer (see make_engine).
 POOLED = "board_pooled"
+DEFAULT_DB_ROLE = "board_app"
+# An execution option naming the role every transaction runs as (see make_engine).
+ROLE = "board_role"
 
 
 def resolve_url(database_url: str | None, instance_path: str | os.PathLike) -> URL:
@@ -114,6 +118,7 @@ def make_engine(
     statement_timeout_ms: int = 5000,
     connect_timeout_s: int = 2,
     pooler: str | None = None,
+    role: str = DEFAULT_DB_ROLE,
 ) -> Engine:
     """An engine whose every statement gives up on a lock or a statement after the given time.
 
@@ -127,6 +132,8 @@ def make_engine(
 
     pool_pre_ping replaces a connection that died with the server; with connect_timeout an
     unreachable server fails the request in seconds instead of hanging it.
+
+    Every transaction acts as `role` for one shop (see enter_shop_in_each_transaction).
     """
     if pooler not in (None, *POOLERS):
         raise ValueError(f"unknown pooler {pooler!r}")
@@ -142,38 +149,85 @@ def make_engine(
         max_overflow=0,
         pool_timeout=connect_timeout_s + 1,
         connect_args=connect_args,
-        execution_options={POOLED: pooler is not None},
+        execution_options={POOLED: pooler is not None, ROLE: role},
     )
-    if pooler is not None:
-        _set_timeouts_in_each_transaction(engine, lock_timeout_ms, statement_timeout_ms)
+    enter_shop_in_each_transaction(engine, role, lock_timeout_ms if pooler else None, statement_timeout_ms)
     return engine
 
 
-# set_config(..., true) is SET LOCAL as one parametrised statement: it lasts until the transaction ends.
-SET_LOCAL_TIMEOUTS = text(
-    "SELECT set_config('lock_timeout', :lock_timeout, true), set_config('statement_timeout', :statement_timeout, true)"
-)
+# Which shop this transaction acts for: set by the permission check from the request's
+# credential (g.board_shop_id), or for a block of code by acting_for (sign-in, operators'
+# commands, tests). Routes and use cases never name it.
+_acting_shop: ContextVar[int | None] = ContextVar("board_acting_shop", default=None)
+# Operators' commands act as the login role (the tables' owner, whose policy sees every shop).
+_as_operator: ContextVar[bool] = ContextVar("board_as_operator", default=False)
 
 
-def _set_timeouts_in_each_transaction(engine: Engine, lock_timeout_ms: int, statement_timeout_ms: int) -> None:
-    timeouts = {"lock_timeout": str(lock_timeout_ms), "statement_timeout": str(statement_timeout_ms)}
+def current_shop_id() -> int | None:
+    """The request's credential's shop, once known; else the one acting_for set, if any."""
+    shop_id = g.get("board_shop_id") if has_request_context() else None
+    return _acting_shop.get() if shop_id is None else shop_id
+
+
+@contextmanager
+def acting_for(shop_id: int | None) -> Iterator[None]:
+    """Run the transactions begun inside as shop `shop_id`'s."""
+    token = _acting_shop.set(shop_id)
+    try:
+        yield
+    finally:
+        _acting_shop.reset(token)
+
+
+@contextmanager
+def as_operator() -> Iterator[None]:
+    """Run the transactions begun inside as the login role, not the service's role (the command line)."""
+    token = _as_operator.set(True)
+    try:
+        yield
+    finally:
+        _as_operator.reset(token)
+
+
+def _set_local(*names: str) -> str:
+    # set_config(..., true) is SET LOCAL as one parametrised statement: it lasts until the transaction ends.
+    return "SELECT " + ", ".join(f"set_config('{name}', :{name.replace('.', '_')}, true)" for name in names)
+
+
+def enter_shop_in_each_transaction(
+    engine: Engine, role: str, lock_timeout_ms: int | None, statement_timeout_ms: int
+) -> None:
+    """Begin every transaction as `role` (SET LOCAL ROLE) in the current shop, in one statement.
+
+    Per transaction, never per session: nothing is left on a pooled connection for the next
+    request, and it is what a transaction-pooling PgBouncer needs (its timeouts travel in the
+    same statement, since PgBouncer refuses them at connect). No shop known sets '', which row
+    security matches with no row. The role is set even when the login role is that role
+    already: it costs nothing in the same statement, and needs no query at connect to find out.
+    """
+    timeouts = ("lock_timeout", "statement_timeout") if lock_timeout_ms is not None else ()
+    as_service = text(_set_local("role", "board.shop_id", *timeouts))
+    as_operator = text(_set_local("board.shop_id", *timeouts))
+    fixed = {"role": role, "lock_timeout": str(lock_timeout_ms), "statement_timeout": str(statement_timeout_ms)}
 
     @event.listens_for(engine, "begin")
-    def set_local_timeouts(conn: Connection) -> None:
-        conn.execute(SET_LOCAL_TIMEOUTS, timeouts)
+    def enter_shop(conn: Connection) -> None:
+        shop_id = current_shop_id()
+        settings = {**fixed, "board_shop_id": "" if shop_id is None else str(shop_id)}
+        if _as_operator.get():
+            settings.pop("role")
+            conn.execute(as_operator, settings)
+        else:
+            conn.execute(as_service, settings)
 
 
 def one_statement(engine: Engine):
     """A connection for a use case that is a single statement; use it as `with one_statement(e) as conn`.
 
-    Directly, it is in autocommit: PostgreSQL runs the statement atomically all the same, and
-    the BEGIN and COMMIT (or ROLLBACK) round trips around it are saved: half of a
-    read-then-move cycle's. Behind a transaction pooler it is a transaction like any other,
-    since only a transaction carries the SET LOCAL timeouts (make_engine).
+    A transaction like any other: the shop and the role are set per transaction (a setting made
+    in autocommit would end with its own statement, and the next would run as the owner).
     """
-    if engine.get_execution_options()[POOLED]:
-        return engine.begin()
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    return engine.begin()
 
 
 # What to do about each refusal at connect, by the SQLSTATE board.sqlstates recovers for it.
@@ -194,8 +248,9 @@ def check_database(engine: Engine) -> None:
     """
     where = engine.url.render_as_string(hide_password=True)
     try:
-        with engine.connect() as conn:
+        with as_operator(), engine.connect() as conn:
             found = set(MigrationContext.configure(conn).get_current_heads())
+            unsafe = conn.execute(UNSAFE_SERVICE_ROLE, {"role": engine.get_execution_options()[ROLE]}).all()
     except DBAPIError as error:
         meaning = meaning_of(error)
         if meaning is Meaning.MISCONFIGURED:
@@ -212,6 +267,7 @@ def check_database(engine: Engine) -> None:
     script = ScriptDirectory.from_config(Config(toml_file=PYPROJECT))
     heads = set(script.get_heads())
     if found == heads:
+        refuse_unsafe_role(where, engine.get_execution_options()[ROLE], unsafe)
         return
     known = {revision.revision for revision in script.walk_revisions()}
     found_text = ", ".join(sorted(found)) or "none (an empty database)"
@@ -227,6 +283,36 @@ def check_database(engine: Engine) -> None:
     )
 
 
+# Why the service's role could see another shop's rows: it (or a role it belongs to) is a superuser,
+# may bypass row security, or owns a table (an owner's policy sees every shop). No row: safe.
+UNSAFE_SERVICE_ROLE = text("""
+    SELECT r.rolname,
+           r.rolsuper AS superuser,
+           r.rolbypassrls AS bypasses,
+           EXISTS (SELECT FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace) AS owns
+    FROM pg_roles r
+    WHERE pg_has_role((SELECT oid FROM pg_roles WHERE rolname = :role), r.oid, 'MEMBER')
+      AND (r.rolsuper OR r.rolbypassrls
+           OR EXISTS (SELECT FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace))
+    UNION ALL
+    SELECT :role, NULL, NULL, NULL WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :role)
+""")
+
+
+def refuse_unsafe_role(where: str, role: str, unsafe: list) -> None:
+    """Refuse to start when the role the service's queries run as could read across shops."""
+    if not unsafe:
+        return
+    found = unsafe[0]
+    if found.superuser is None:
+        reason = "does not exist: run `alembic upgrade head`, or set BOARD_DB_ROLE to the role it made"
+    else:
+        what = "a superuser" if found.superuser else "allowed to bypass row security" if found.bypasses else "a table owner"
+        through = "" if found.rolname == role else f" through its membership of {found.rolname}"
+        reason = f"is {what}{through}, so it would see every shop's rows: use a role that owns nothing and has NOBYPASSRLS"
+    raise ConfigError(f"The database role board's queries run as at {where}, {role}, {reason}.")
+
+
 def init_app(app: Flask) -> None:
     """Resolve the database and create the engine."""
     # Demo cards and a first admin with a printed password belong on the embedded database only.
@@ -240,6 +326,7 @@ def init_app(app: Flask) -> None:
         statement_timeout_ms=app.config["BOARD_DB_STATEMENT_TIMEOUT_MS"],
         connect_timeout_s=app.config["BOARD_DB_CONNECT_TIMEOUT_S"],
         pooler=app.config["BOARD_DB_POOLER"],
+        role=app.config["BOARD_DB_ROLE"],
     )
 
 

@@ -3,6 +3,7 @@
 import os
 import secrets
 from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -10,9 +11,13 @@ from flask.cli import with_appcontext
 
 from board.appointments import cards
 from board.accounts import users
-from board.db import get_engine
+from board.db import acting_for, as_operator, get_engine
 from board.retry import RetryPolicy
 from board.serving import DEFAULT_BIND, ServingError, bind_address
+from board.shops.shops import shop_for_command
+
+# The shop the migration that adds shops makes: the demo's cards and first admin go there.
+FIRST_SHOP = "main"
 
 DEMO_CARDS = (
     ("08:30", "Oil change", "Ada Lovelace", "COMPLETED"),
@@ -75,12 +80,15 @@ def seed_demo_command(force):
             "and `flask --app wsgi users create` for accounts)."
         )
         return
-    added = seed_today(engine, current_app.config["BOARD_ZONEINFO"])
-    click.echo(f"Added {added} demo appointments for today." if added else "Today already has appointments.")
-    if current_app.config["BOARD_EMBEDDED_DATABASE"]:
-        password = create_first_admin(engine)
-        if password is not None:
-            click.echo(f"Sign in at {board_address()} as admin with password {password}")
+    with as_operator():
+        shop = shop_for_command(engine, FIRST_SHOP)
+        with acting_for(shop.id):
+            added = seed_today(engine, ZoneInfo(shop.timezone))
+            click.echo(f"Added {added} demo appointments for today." if added else "Today already has appointments.")
+            if current_app.config["BOARD_EMBEDDED_DATABASE"]:
+                password = create_first_admin(engine)
+                if password is not None:
+                    click.echo(f"Sign in at {board_address()} as admin with password {password}")
 
 
 def init_app(app: Flask) -> None:

@@ -141,6 +141,12 @@ class UsernameTaken(BoardError):
     message = "Someone already has this username (usernames ignore case)."
 
 
+class SlugTaken(BoardError):
+    status = 409
+    code = "slug_taken"
+    message = "A shop with this slug exists already."
+
+
 class LastAdmin(BoardError):
     status = 409
     code = "last_admin"

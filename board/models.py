@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ForeignKeyConstraint,
     DateTime,
     ForeignKey,
     Identity,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -50,9 +52,37 @@ class Base(DeclarativeBase):
     )
 
 
+# The transaction's shop (board.db sets it): rows are inserted without naming their shop, and
+# an insert with no shop set fails NOT NULL. Missing or '' reads as NULL, which no policy matches.
+CURRENT_SHOP_SQL = "nullif(current_setting('board.shop_id', true), '')::bigint"
+
+
+def shop_id_column() -> Mapped[int]:
+    """The shop a row belongs to; first in every key, so no row can point at another shop's row."""
+    return mapped_column(BigInteger, ForeignKey("shops.id"), primary_key=True, server_default=text(CURRENT_SHOP_SQL))
+
+
+class Shop(Base):
+    """A shop with its own board, people and time zone; every other table's rows belong to one."""
+
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    slug: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9-]{1,64}$'", name="slug_format"),
+        CheckConstraint(f"char_length(name) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="name_length"),
+    )
+
+
 class Appointment(Base):
     __tablename__ = "appointments"
 
+    shop_id: Mapped[int] = shop_id_column()
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     customer: Mapped[str] = mapped_column(Text)
@@ -71,8 +101,8 @@ class Appointment(Base):
         CheckConstraint(f"char_length(title) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="title_length"),
         CheckConstraint(f"char_length(customer) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="customer_length"),
         CheckConstraint(f"char_length(notes) <= {NOTES_MAX_LENGTH}", name="notes_length"),
-        # Serves the board: a range of scheduled_at, ordered by scheduled_at then id.
-        Index(None, "scheduled_at", "id"),
+        # Serves the board: one shop's range of scheduled_at, ordered by scheduled_at then id.
+        Index(None, "shop_id", "scheduled_at", "id"),
     )
 
 
@@ -81,10 +111,9 @@ class AppointmentEvent(Base):
 
     __tablename__ = "appointment_events"
 
+    shop_id: Mapped[int] = shop_id_column()
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    appointment_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("appointments.id", ondelete="CASCADE")
-    )
+    appointment_id: Mapped[int] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(Text)
     # A move's columns, and an edit's {field: {"from": old, "to": new}}.
@@ -92,8 +121,8 @@ class AppointmentEvent(Base):
     to_status: Mapped[str | None] = mapped_column(Text)
     changes: Mapped[dict | None] = mapped_column(JSONB)
     # Who made it; NULL for events from before accounts existed.
-    by_user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
-    by_token_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("api_tokens.id"))
+    by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    by_token_id: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
@@ -103,13 +132,19 @@ class AppointmentEvent(Base):
         CheckConstraint("kind <> 'moved' OR (from_status IS NOT NULL AND to_status IS NOT NULL)", name="move_has_statuses"),
         # One event per version: the database itself refuses a doubled change. It also serves
         # the history query (one card, ordered by version).
-        UniqueConstraint("appointment_id", "version"),
+        UniqueConstraint("shop_id", "appointment_id", "version"),
+        ForeignKeyConstraint(
+            ["shop_id", "appointment_id"], ["appointments.shop_id", "appointments.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(["shop_id", "by_user_id"], ["users.shop_id", "users.id"]),
+        ForeignKeyConstraint(["shop_id", "by_token_id"], ["api_tokens.shop_id", "api_tokens.id"]),
     )
 
 
 class User(Base):
     __tablename__ = "users"
 
+    shop_id: Mapped[int] = shop_id_column()
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     username: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
@@ -123,7 +158,8 @@ class User(Base):
         CheckConstraint(f"role IN ({_ROLE_LIST_SQL})", name="role"),
         CheckConstraint("username ~ '^[A-Za-z0-9._-]{1,64}$'", name="username_format"),
         CheckConstraint(f"char_length(name) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="name_length"),
-        # Unique ignoring case: "Ana" and "ana" are one person.
+        # Unique ignoring case: "Ana" and "ana" are one person. Unique across the service, so that
+        # signing in needs no shop (a distributed database would keep users as a reference table).
         Index("uq_users_username_lower", func.lower(username), unique=True),
     )
 
@@ -131,12 +167,13 @@ class User(Base):
 class ApiToken(Base):
     __tablename__ = "api_tokens"
 
+    shop_id: Mapped[int] = shop_id_column()
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
     label: Mapped[str] = mapped_column(Text)
     # A role lower than the owner's, chosen when the token was made; NULL acts with the owner's.
     role: Mapped[str | None] = mapped_column(Text)
-    secret_hash: Mapped[str] = mapped_column(Text, unique=True)
+    secret_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -145,7 +182,10 @@ class ApiToken(Base):
     __table_args__ = (
         CheckConstraint(f"role IN ({_ROLE_LIST_SQL})", name="role"),
         CheckConstraint(f"char_length(label) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="label_length"),
-        Index(None, "user_id"),
+        # The hash leads: the credential's shop is found by its hash alone (board_shop_of_token).
+        UniqueConstraint("secret_hash", "shop_id"),
+        ForeignKeyConstraint(["shop_id", "user_id"], ["users.shop_id", "users.id"]),
+        Index(None, "shop_id", "user_id"),
     )
 
 
@@ -154,18 +194,26 @@ class UserSession(Base):
 
     __tablename__ = "sessions"
 
+    shop_id: Mapped[int] = shop_id_column()
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
-    secret_hash: Mapped[str] = mapped_column(Text, unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    secret_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index(None, "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("secret_hash", "shop_id"),
+        ForeignKeyConstraint(["shop_id", "user_id"], ["users.shop_id", "users.id"], ondelete="CASCADE"),
+        Index(None, "shop_id", "user_id"),
+    )
 
 
 class SignInFailure(Base):
-    """One wrong password (or unknown username) from one client address, kept for the throttle's window."""
+    """One wrong password (or unknown username) from one client address, kept for the throttle's window.
+
+    Not a shop's: failures are counted before anyone (and so any shop) is known, and hold no shop's data.
+    """
 
     __tablename__ = "sign_in_failures"
 
@@ -190,8 +238,9 @@ class IdempotencyKey(Base):
 
     __tablename__ = "idempotency_keys"
 
-    # Scoped to the account: two callers' keys never collide.
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # Scoped to the account (and so its shop): two callers' keys never collide.
+    shop_id: Mapped[int] = shop_id_column()
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     # SHA-256 of method, path with query, and body: a reused key with another request is refused.
     fingerprint: Mapped[str] = mapped_column(Text)
@@ -203,6 +252,7 @@ class IdempotencyKey(Base):
 
     __table_args__ = (
         CheckConstraint(f"char_length(key) BETWEEN 1 AND {IDEMPOTENCY_KEY_MAX_LENGTH}", name="key_length"),
+        ForeignKeyConstraint(["shop_id", "user_id"], ["users.shop_id", "users.id"], ondelete="CASCADE"),
         # Serves the purge of keys older than a day.
         Index(None, "created_at"),
     )

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from board import create_app
-from board.db import normalize_url, start_embedded
+from board.db import acting_for, as_operator, normalize_url, start_embedded
 from tests import factories
 from tests.closing_count import EveryCollectedTestReports
 from tests.helpers import ROOT, TABLES, alembic_config, serving
@@ -111,12 +111,15 @@ def make_app(database_route):
 
 @pytest.fixture
 def app(make_app):
+    """The app on emptied tables with one shop, `main`, which the test's own transactions act for."""
     app = make_app()
     engine = app.extensions["board.engine"]
-    with engine.begin() as conn:
+    with as_operator(), engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        shop_id = conn.scalar(text("INSERT INTO shops (slug, name, timezone) VALUES ('main', 'Main shop', 'UTC') RETURNING id"))
     factories.Session.configure(bind=engine)
-    yield app
+    with acting_for(shop_id):
+        yield app
     factories.Session.remove()
 
 
@@ -189,8 +192,10 @@ def inject_fault(engine):
 
     def install(sqlstate: str, times: int | None = None):
         limit = "TRUE" if times is None else f"n <= {times}"
-        with engine.begin() as conn:
+        with as_operator(), engine.begin() as conn:
             conn.execute(text("CREATE SEQUENCE fault_attempts"))
+            # The trigger runs as the service's role, which may use only what it is granted.
+            conn.execute(text("GRANT USAGE ON SEQUENCE fault_attempts TO board_app"))
             conn.execute(text(f"""
                 CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $$
                 DECLARE n bigint := nextval('fault_attempts');
@@ -205,11 +210,11 @@ def inject_fault(engine):
                 " FOR EACH ROW EXECUTE FUNCTION inject_fault()"))
 
     def attempts() -> int:
-        with engine.connect() as conn:
+        with as_operator(), engine.connect() as conn:
             return conn.scalar(text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fault_attempts"))
 
     yield install, attempts
-    with engine.begin() as conn:
+    with as_operator(), engine.begin() as conn:
         conn.execute(text("DROP TRIGGER IF EXISTS inject_fault ON appointment_events"))
         conn.execute(text("DROP FUNCTION IF EXISTS inject_fault()"))
         conn.execute(text("DROP SEQUENCE IF EXISTS fault_attempts"))

@@ -20,7 +20,8 @@ from board.models import ApiToken
 ROOT = Path(__file__).resolve().parents[1]
 # Every table a test may write to, emptied before each test.
 TABLES = (
-    "appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures", "idempotency_keys"
+    "shops", "appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures",
+    "idempotency_keys",
 )
 
 

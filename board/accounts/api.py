@@ -71,7 +71,8 @@ def sign_out():
 @bp.get("/api/me")
 @requires("viewer")
 def me():
-    return ok(current_identity().account())
+    identity = current_identity()
+    return ok({**identity.account(), "shop": identity.shop.public()})
 
 
 @bp.post("/api/me/password")

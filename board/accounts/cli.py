@@ -9,12 +9,11 @@ from marshmallow import ValidationError
 
 from board.accounts import tokens, users
 from board.accounts.schemas import token_in, user_in, user_patch_in
-from board.db import get_engine
+from board.db import acting_for, as_operator, get_engine
 from board.errors import BoardError
 from board.models import ROLES
+from board.shops.shops import shop_for_command
 
-users_cli = AppGroup("users", help="Manage accounts.")
-tokens_cli = AppGroup("tokens", help="Manage API tokens for scripts.")
 
 ROLE_CHOICE = click.Choice(ROLES)
 
@@ -41,18 +40,43 @@ def fail_on_board_error(action):
         raise click.ClickException(error.message) from None
 
 
+class OperatorGroup(AppGroup):
+    """Commands that run as the login role (the tables' owner, which sees every shop), not the service's role."""
+
+    def invoke(self, ctx):
+        with as_operator():
+            return super().invoke(ctx)
+
+
+def in_shop_of(username: str):
+    """Act, from here on in this command, for the shop of the account called `username`."""
+    engine = get_engine()
+    with engine.begin() as conn:
+        user = users.find_user(conn, username)
+    if user is None:
+        raise click.ClickException(f"No account is called {username!r}.")
+    return acting_for(user.shop_id)
+
+
+users_cli = OperatorGroup("users", help="Manage accounts.")
+tokens_cli = OperatorGroup("tokens", help="Manage API tokens for scripts.")
+
+
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=ROLE_CHOICE, required=True)
 @click.option("--name", help="Display name (default: the username).")
+@click.option("--shop", "shop_slug", help="The shop's slug (may be left out while there is only one shop).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user_command(username, role, name, password_stdin):
-    """Add an account."""
+def create_user_command(username, role, name, shop_slug, password_stdin):
+    """Add an account to a shop."""
     fields = validated(
         user_in, {"username": username, "name": name or username, "role": role, "password": read_password(password_stdin)}
     )
-    user = fail_on_board_error(lambda: users.create_user(get_engine(), **fields))
-    click.echo(f"Created {user.role} {user.username} (id {user.id}).")
+    shop = fail_on_board_error(lambda: shop_for_command(get_engine(), shop_slug))
+    with acting_for(shop.id):
+        user = fail_on_board_error(lambda: users.create_user(get_engine(), **fields))
+    click.echo(f"Created {user.role} {user.username} (id {user.id}) in shop {shop.slug}.")
 
 
 @users_cli.command("set-password")
@@ -62,7 +86,8 @@ def set_password_command(username, password_stdin):
     """Give an account a new password (its sessions end)."""
     fields = validated(user_patch_in, {"password": read_password(password_stdin)})
     engine = get_engine()
-    fail_on_board_error(lambda: users.update_user(engine, users.user_id_of(engine, username), **fields))
+    with in_shop_of(username):
+        fail_on_board_error(lambda: users.update_user(engine, users.user_id_of(engine, username), **fields))
     click.echo(f"New password set for {username}; its sessions were ended.")
 
 
@@ -71,7 +96,8 @@ def set_password_command(username, password_stdin):
 def disable_command(username):
     """Disable an account: its sessions and tokens stop working at once."""
     engine = get_engine()
-    fail_on_board_error(lambda: users.update_user(engine, users.user_id_of(engine, username), disabled=True))
+    with in_shop_of(username):
+        fail_on_board_error(lambda: users.update_user(engine, users.user_id_of(engine, username), disabled=True))
     click.echo(f"Disabled {username}.")
 
 
@@ -91,9 +117,10 @@ def create_token_command(username, label, role):
     """Make an API token; the secret is printed once, alone on the last line."""
     engine = get_engine()
     fields = validated(token_in, {"label": label, **({"role": role} if role else {})})
-    row, secret = fail_on_board_error(
-        lambda: tokens.create_token(engine, user_id=users.user_id_of(engine, username), **fields)
-    )
+    with in_shop_of(username):
+        row, secret = fail_on_board_error(
+            lambda: tokens.create_token(engine, user_id=users.user_id_of(engine, username), **fields)
+        )
     click.echo(f"Token {row.id} ({row.label}) for {row.owner_username}, role {row.role}. It is shown only now:")
     click.echo(secret)
 

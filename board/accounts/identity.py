@@ -7,17 +7,29 @@ session is refused on the very next request, in every worker.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, text, update
 
 from board.accounts.roles import weaker_role
 from board.accounts.secrets import secret_hash
 from board.accounts.sessions import SESSION_LIFETIME
-from board.db import one_statement
-from board.models import ApiToken, User, UserSession
+from board.models import ApiToken, Shop, User, UserSession
 
 # last_used_at / last_seen_at are noted at most this often: a write per request would cost
 # more than the lookup itself.
 TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ShopOf:
+    """The shop a credential acts for: its account's."""
+
+    id: int
+    slug: str
+    name: str
+    timezone: str
+
+    def public(self) -> dict:
+        return {"slug": self.slug, "name": self.name, "timezone": self.timezone}
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,7 @@ class Identity:
     role: str
     # The account's own role: `role` is lower for a token limited to a lower role.
     owner_role: str
+    shop: ShopOf
     token_id: int | None = None
     token_label: str | None = None
     session_id: int | None = None
@@ -44,8 +57,19 @@ class Identity:
 def _found(table, found_columns, usable):
     """The credential's row, if usable, and its account's; the callers add noting its use."""
     return (
-        select(*found_columns, User.id.label("user_id"), User.username, User.name, User.role.label("user_role"))
-        .join(User, User.id == table.user_id)
+        select(
+            *found_columns,
+            User.id.label("user_id"),
+            User.username,
+            User.name,
+            User.role.label("user_role"),
+            Shop.id.label("shop_id"),
+            Shop.slug.label("shop_slug"),
+            Shop.name.label("shop_name"),
+            Shop.timezone.label("shop_timezone"),
+        )
+        .join(User, (User.shop_id == table.shop_id) & (User.id == table.user_id))
+        .join(Shop, Shop.id == table.shop_id)
         .where(table.secret_hash == bindparam("credential_hash"), User.disabled.is_(False), *usable)
         .cte("found")
     )
@@ -87,20 +111,49 @@ TOKEN_LOOKUP = _token_statement()
 SESSION_LOOKUP = _session_statement()
 
 
+def _entering_shop_of(function: str):
+    # The narrow path across shops (migration 0007): the SECURITY DEFINER function returns only the
+    # shop id of the row with this hash; the transaction then acts for that shop, and the lookup
+    # itself runs under row security like any other query. No such row: no shop, no row found.
+    return text(f"SELECT set_config('board.shop_id', coalesce({function}(:credential_hash)::text, ''), true)")
+
+
+ENTER_SHOP_OF_TOKEN = _entering_shop_of("board_shop_of_token")
+ENTER_SHOP_OF_SESSION = _entering_shop_of("board_shop_of_session")
+
+
+def _lookup(engine: Engine, enter_shop, lookup, secret: str):
+    credential = {"credential_hash": secret_hash(secret)}
+    with engine.begin() as conn:
+        conn.execute(enter_shop, credential)
+        return conn.execute(lookup, credential).one_or_none()
+
+
+def _shop(row) -> ShopOf:
+    return ShopOf(row.shop_id, row.shop_slug, row.shop_name, row.shop_timezone)
+
+
 def identity_from_token(engine: Engine, secret: str) -> Identity | None:
-    with one_statement(engine) as conn:
-        row = conn.execute(TOKEN_LOOKUP, {"credential_hash": secret_hash(secret)}).one_or_none()
+    row = _lookup(engine, ENTER_SHOP_OF_TOKEN, TOKEN_LOOKUP, secret)
     if row is None:
         return None
     role = weaker_role(row.token_role, row.user_role) if row.token_role else row.user_role
     return Identity(
-        row.user_id, row.username, row.name, role, row.user_role, token_id=row.credential_id, token_label=row.label
+        row.user_id,
+        row.username,
+        row.name,
+        role,
+        row.user_role,
+        _shop(row),
+        token_id=row.credential_id,
+        token_label=row.label,
     )
 
 
 def identity_from_session(engine: Engine, secret: str) -> Identity | None:
-    with one_statement(engine) as conn:
-        row = conn.execute(SESSION_LOOKUP, {"credential_hash": secret_hash(secret)}).one_or_none()
+    row = _lookup(engine, ENTER_SHOP_OF_SESSION, SESSION_LOOKUP, secret)
     if row is None:
         return None
-    return Identity(row.user_id, row.username, row.name, row.user_role, row.user_role, session_id=row.credential_id)
+    return Identity(
+        row.user_id, row.username, row.name, row.user_role, row.user_role, _shop(row), session_id=row.credential_id
+    )

@@ -63,6 +63,8 @@ def check_request() -> None:
     if identity is None:
         raise Unauthenticated()
     g.identity = identity
+    # Every transaction of this request acts for the credential's shop (board.db), and for no other.
+    g.board_shop_id = identity.shop.id
     if identity.session_id is not None and request.method in WRITE_METHODS:
         refuse_foreign_origin()
     # A path or method that matches no view is answered by its 404 or 405, now that the caller is known.

@@ -8,7 +8,7 @@ from board.accounts import throttle
 from board.accounts.passwords import hash_password, hashing_slot, needs_rehash, verify_password
 from board.accounts.secrets import new_secret, secret_hash
 from board.accounts.users import find_user, update_user
-from board.db import transaction
+from board.db import acting_for, transaction
 from board.errors import Unauthenticated, WrongCurrentPassword
 from board.models import User, UserSession
 
@@ -34,7 +34,7 @@ def sign_in(engine: Engine, username: str, password: str, address: str) -> tuple
         if user is None:
             raise Unauthenticated(WRONG_CREDENTIALS)
         new_hash = hash_password(password) if needs_rehash(user.password_hash) else None
-        with engine.begin() as conn:
+        with acting_for(user.shop_id), engine.begin() as conn:
             throttle.forget_failures(conn, username, address)
             if new_hash is not None:
                 conn.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))

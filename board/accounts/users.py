@@ -1,6 +1,6 @@
 """Accounts: create, list, change, disable; the rule that an active admin always remains."""
 
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from board.accounts.passwords import hash_password
@@ -8,7 +8,14 @@ from board.db import transaction
 from board.errors import LastAdmin, NotFound, UsernameTaken
 from board.models import User, UserSession
 
-USER_COLUMNS = (User.id, User.username, User.name, User.role, User.disabled, User.created_at)
+USER_COLUMNS = (User.id, User.username, User.name, User.role, User.disabled, User.created_at, User.shop_id)
+
+# Usernames are unique across the service: sign-in finds the account's shop from it alone, through
+# the one narrow path across shops (migration 0007's SECURITY DEFINER function, which returns only
+# a shop id; sign-in answers an unknown username exactly as a wrong password, so it tells nothing).
+ENTER_SHOP_OF_USERNAME = text(
+    "SELECT set_config('board.shop_id', coalesce(board_shop_of_username(:username)::text, ''), true)"
+)
 
 
 def create_user(engine: Engine, *, username: str, name: str, role: str, password: str) -> Row:
@@ -33,7 +40,11 @@ def list_users(engine: Engine) -> list[Row]:
 
 
 def find_user(conn: Connection, username: str) -> Row | None:
-    """The account with this username in any letter case, with its password hash."""
+    """The account with this username in any letter case, with its password hash.
+
+    The transaction acts for the account's shop from here on (none, when there is no such account).
+    """
+    conn.execute(ENTER_SHOP_OF_USERNAME, {"username": username})
     return conn.execute(
         select(*USER_COLUMNS, User.password_hash).where(func.lower(User.username) == username.lower())
     ).one_or_none()
@@ -67,10 +78,14 @@ def update_user(
     if disabled is not None:
         values["disabled"] = disabled
     with transaction(engine) as conn:
-        # Locking every active admin serialises changes to admins: two admins demoting each
-        # other at once cannot both see the other as the one who remains.
+        # Locking every active admin of the account's shop serialises changes to admins: two admins
+        # demoting each other at once cannot both see the other as the one who remains. Per shop
+        # by row security for the service; by the condition for an operator, who sees every shop.
+        shop = select(User.shop_id).where(User.id == user_id).scalar_subquery()
         admins = conn.scalars(
-            select(User.id).where(User.role == "admin", User.disabled.is_(False)).with_for_update()
+            select(User.id)
+            .where(User.shop_id == shop, User.role == "admin", User.disabled.is_(False))
+            .with_for_update()
         ).all()
         stays_admin = (role in (None, "admin")) and not disabled
         if user_id in admins and not stays_admin and len(admins) == 1:

@@ -5,8 +5,9 @@ OpenAPI document and url_for know these routes.
 """
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from sqlalchemy import text
 
 from board import metrics
@@ -22,8 +23,13 @@ from board.retry import current_policy
 bp = Blueprint("api", __name__)
 
 
+def shop_zone() -> ZoneInfo:
+    """The zone the caller's shop counts its board days in."""
+    return ZoneInfo(current_identity().shop.timezone)
+
+
 def today() -> date:
-    return datetime.now(current_app.config["BOARD_ZONEINFO"]).date()
+    return datetime.now(shop_zone()).date()
 
 
 def spans_days() -> bool:
@@ -40,9 +46,9 @@ def board():
     query = load_query(schemas.board_query)
     first = query.get("from_") or query.get("to") or today()
     last = query.get("to") or first
-    zone = current_app.config["BOARD_ZONEINFO"]
+    zone = shop_zone()
     rows = cards.board_cards(get_engine(), first, last, zone)
-    response = ok(schemas.board_out(first, last, current_app.config["BOARD_TIMEZONE"], rows))
+    response = ok(schemas.board_out(first, last, current_identity().shop.timezone, rows))
     # The ETag is a hash of the body itself, so it changes exactly when the board does: a move
     # (status, version, updated_at), a card entering or leaving the range, another day or zone.
     # The query still runs; what a 304 saves is the transfer and the page's re-render.

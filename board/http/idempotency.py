@@ -56,7 +56,8 @@ CLAIM = (
     insert(IdempotencyKey)
     .values(user_id=bindparam("owner"), key=bindparam("idempotency_key"), fingerprint=bindparam("request_fingerprint"))
     .on_conflict_do_update(
-        index_elements=[_table.c.user_id, _table.c.key],
+        # The shop is the transaction's (board.db): keys are scoped by (shop, account, key).
+        index_elements=[_table.c.shop_id, _table.c.user_id, _table.c.key],
         set_={"fingerprint": bindparam("request_fingerprint"), "status": None, "body": None, "headers": None,
               "created_at": func.now()},
         where=_expired,

@@ -101,6 +101,16 @@ class Account(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 
 
+class ShopOut(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    timezone = fields.String(required=True, metadata={"description": "IANA zone the shop's board days are in."})
+
+
+class Me(Account):
+    shop = fields.Nested(ShopOut, required=True, metadata={"description": "The account's shop."})
+
+
 class UserOut(Account):
     disabled = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
@@ -344,7 +354,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Sign out: end this session", {200: Answer("Whether a session ended.", SignedOut)}, tag="accounts"
     ),
     ("accounts.me", "GET"): Operation(
-        "get_me", "Who is asking", {200: Answer("The account.", Account)}, tag="accounts"
+        "get_me", "Who is asking", {200: Answer("The account and its shop.", Me)}, tag="accounts"
     ),
     ("accounts.change_password", "POST"): Operation(
         "change_password",
@@ -782,7 +792,9 @@ def build_document(app: Flask) -> dict:
         "ErrorCode",
         component={"type": "string", "enum": error_codes(), "description": "Every code an error can carry."},
     )
-    for schema in (Card, Board, Event, Deleted, Account, UserOut, Token, NewToken, RevokedAll, SignedOut, Health):
+    for schema in (
+        Card, Board, Event, Deleted, Account, ShopOut, Me, UserOut, Token, NewToken, RevokedAll, SignedOut, Health
+    ):
         spec.components.schema(_schema_name(schema), schema=schema)
     for kind in ERROR_KINDS:
         spec.components.schema(_schema_name(kind), schema=kind)

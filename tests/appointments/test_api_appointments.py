@@ -3,7 +3,9 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
+from board.db import as_operator
 from board.models import STATUSES
 from tests.factories import AppointmentFactory
 
@@ -130,20 +132,18 @@ def test_board_without_dates_is_today_and_one_date_means_that_day(client):
     assert len(cards_by_column(only_to)["SCHEDULED"]) == 1
 
 
-def test_board_days_are_counted_in_board_timezone(database_url, app, client_for):
-    from board import create_app
-
-    tokyo = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "BOARD_TIMEZONE": "Asia/Tokyo"})
+def test_board_days_are_counted_in_the_shops_timezone(engine, client):
     # 23:30 UTC on the 9th is 08:30 on the 10th in Tokyo.
     card = AppointmentFactory(scheduled_at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC))
 
-    board = client_for(tokyo).get("/api/board?from=2026-03-10").get_json()["data"]
-    utc_board = client_for(app).get("/api/board?from=2026-03-10").get_json()["data"]
+    utc_board = client.get("/api/board?from=2026-03-10").get_json()["data"]
+    with as_operator(), engine.begin() as conn:
+        conn.execute(text("UPDATE shops SET timezone = 'Asia/Tokyo'"))
+    board = client.get("/api/board?from=2026-03-10").get_json()["data"]
 
     assert cards_by_column(board)["SCHEDULED"] == [card.id]
     assert board["timezone"] == "Asia/Tokyo"
     assert cards_by_column(utc_board)["SCHEDULED"] == []
-    tokyo.extensions["board.engine"].dispose()
 
 
 def test_board_accepts_31_days_inclusive(client):

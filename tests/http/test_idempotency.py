@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import text
 
+from board.db import as_operator
 from tests import factories
 from tests.factories import AppointmentFactory
 from tests.helpers import http_json, table_rows, wait_for
@@ -333,7 +334,7 @@ def test_sixteen_threads_sending_the_same_key_at_once_make_exactly_one_change(li
 def test_when_the_answer_cannot_be_stored_the_change_is_rolled_back_with_it(client, engine):
     card = AppointmentFactory()
     before = table_rows(engine)
-    with engine.begin() as conn:
+    with as_operator(), engine.begin() as conn:
         conn.execute(
             text(
                 "CREATE FUNCTION refuse_answer() RETURNS trigger LANGUAGE plpgsql AS $$"
@@ -348,7 +349,7 @@ def test_when_the_answer_cannot_be_stored_the_change_is_rolled_back_with_it(clie
     try:
         response = send(client, "POST", f"/api/appointments/{card.id}/move", {"status": "READY", "version": 1})
     finally:
-        with engine.begin() as conn:
+        with as_operator(), engine.begin() as conn:
             conn.execute(text("DROP TRIGGER refuse_answer ON idempotency_keys"))
             conn.execute(text("DROP FUNCTION refuse_answer()"))
 

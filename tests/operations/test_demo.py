@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from board.accounts.passwords import verify_password
+from board.db import as_operator
 from board.demo import board_address
 from board.models import STATUSES
 from tests.helpers import ROOT
@@ -21,7 +22,7 @@ def counts(engine) -> tuple[int, int]:
 def test_on_the_embedded_database_seed_demo_fills_today_once_and_makes_a_first_admin(app, engine, anonymous):
     # The test app runs on DATABASE_URL's scratch database; this flag is what an unset DATABASE_URL sets.
     app.config["BOARD_EMBEDDED_DATABASE"] = True
-    with engine.begin() as conn:
+    with as_operator(), engine.begin() as conn:
         conn.execute(text("TRUNCATE users CASCADE"))
     runner = app.test_cli_runner()
 
@@ -87,7 +88,7 @@ def test_the_sign_in_address_is_board_public_url_when_set(make_app, monkeypatch)
 
 def test_seed_demo_prints_the_address_of_board_bind(app, engine):
     app.config["BOARD_EMBEDDED_DATABASE"] = True
-    with engine.begin() as conn:
+    with as_operator(), engine.begin() as conn:
         conn.execute(text("TRUNCATE users CASCADE"))
 
     result = app.test_cli_runner().invoke(args=["seed-demo"], env={"BOARD_BIND": "127.0.0.1:8131"})
@@ -97,7 +98,7 @@ def test_seed_demo_prints_the_address_of_board_bind(app, engine):
 
 def test_a_bad_board_bind_stops_seed_demo_with_one_line(app, engine):
     app.config["BOARD_EMBEDDED_DATABASE"] = True
-    with engine.begin() as conn:
+    with as_operator(), engine.begin() as conn:
         conn.execute(text("TRUNCATE users CASCADE"))
 
     result = app.test_cli_runner().invoke(args=["seed-demo"], env={"BOARD_BIND": "localhost"})

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from alembic import command
 from alembic.config import Config
 from board.config import ConfigError
-from board.db import check_database
+from board.db import as_operator, check_database
 from alembic.script import ScriptDirectory
 from tests.helpers import ROOT, alembic_config
 
@@ -101,7 +101,7 @@ def test_a_database_ahead_of_the_code_refuses_to_start(make_app, scratch_databas
     command.upgrade(alembic_config(ahead), "head")
     app = make_app(DATABASE_URL=driver_url(ahead))
     engine = app.extensions["board.engine"]
-    with engine.begin() as conn:
+    with as_operator(), engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
 
     with pytest.raises(ConfigError, match="revision 9999_from_the_future, which this code does not know"):

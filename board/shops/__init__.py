@@ -1,0 +1,1 @@
+"""Shops: each with its own board, people and time zone, isolated from the others by the database."""
