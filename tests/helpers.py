@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alembic.config import Config
 from prometheus_client import REGISTRY
-from sqlalchemy import event, insert, text
+from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import URL
 from werkzeug.serving import make_server
 
@@ -141,3 +141,8 @@ def http_json(method: str, url: str, body=None, timeout: float = 30, headers: di
     except urllib.error.HTTPError as error:
         with error:
             return error.code, json.loads(error.read()), dict(error.headers)
+
+
+def in_first_shop(url):
+    """An engine whose rows go into the first shop from revision 0007 on (earlier, the setting means nothing)."""
+    return create_engine(url, connect_args={"options": "-c board.shop_id=1"})

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import create_engine, inspect, text
 
-from tests.helpers import ROOT, TABLES, alembic_config
+from tests.helpers import ROOT, TABLES, alembic_config, in_first_shop
 
 
 def forcing(config: Config) -> Config:
@@ -27,11 +27,6 @@ def table_names(url) -> set[str]:
         return set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-
-
-def in_first_shop(url):
-    """An engine whose rows go into the first shop from revision 0007 on (earlier, the setting means nothing)."""
-    return create_engine(url, connect_args={"options": "-c board.shop_id=1"})
 
 
 def test_upgrade_downgrade_upgrade_on_an_empty_database(scratch_database):

@@ -7,8 +7,8 @@ from sqlalchemy import text
 
 from board.db import acting_for, as_operator
 from tests import factories
-from tests.conftest import alembic_config
-from tests.test_migrations import in_first_shop
+from tests.helpers import alembic_config, in_first_shop
+
 
 
 def run(app, *args, stdin=None):
