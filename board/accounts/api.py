@@ -6,6 +6,7 @@ from board import metrics
 from board.accounts import sessions, tokens, users
 from board.accounts.permissions import current_identity, public, requires
 from board.accounts.schemas import (
+    account_out,
     password_change_in,
     sign_in_in,
     token_in,
@@ -23,20 +24,15 @@ from board.http.route_io import load_body, load_query, ok
 bp = Blueprint("accounts", __name__)
 
 
-def account_out(row) -> dict:
-    return {"id": row.id, "username": row.username, "name": row.name, "role": row.role}
+def session_cookie() -> dict:
+    """The session cookie's attributes. Clearing it takes the same ones: a browser may ignore a
+    non-Secure cookie that would overwrite a Secure one."""
+    return {"path": "/", "httponly": True, "samesite": "Lax", "secure": current_app.config["BOARD_SECURE_COOKIES"]}
 
 
 def with_session_cookie(response: Response, secret: str) -> Response:
-    response.set_cookie(
-        sessions.COOKIE_NAME,
-        secret,
-        max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["BOARD_SECURE_COOKIES"],
-    )
+    max_age = int(sessions.SESSION_LIFETIME.total_seconds())
+    response.set_cookie(sessions.COOKIE_NAME, secret, max_age=max_age, **session_cookie())
     return response
 
 
@@ -56,22 +52,14 @@ def sign_out():
     if identity.session_id is not None:
         sessions.sign_out(get_engine(), identity.session_id)
     response = ok({"signed_out": identity.session_id is not None})
-    # The same attributes as the cookie it clears: a browser may ignore a non-Secure cookie that would
-    # overwrite a Secure one.
-    response.delete_cookie(
-        sessions.COOKIE_NAME,
-        path="/",
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["BOARD_SECURE_COOKIES"],
-    )
+    response.delete_cookie(sessions.COOKIE_NAME, **session_cookie())
     return response
 
 
 @bp.get("/api/me")
 @requires("viewer")
 def me():
-    return ok(current_identity().account())
+    return ok(account_out(current_identity()))
 
 
 @bp.post("/api/me/password")
