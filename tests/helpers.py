@@ -8,6 +8,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from alembic.config import Config
 from prometheus_client import REGISTRY
 from sqlalchemy import event, insert, text
@@ -140,3 +141,10 @@ def http_json(method: str, url: str, body=None, timeout: float = 30, headers: di
     except urllib.error.HTTPError as error:
         with error:
             return error.code, json.loads(error.read()), dict(error.headers)
+
+
+def skip_unless_required(message: str, required: bool, required_by: str, tests: str) -> None:
+    """Skip for want of a tool, or fail when a setting (`required_by`) says these tests must run."""
+    if required:
+        pytest.fail(f"{message} ({required_by} is set: {tests} must run)", pytrace=False)
+    pytest.skip(message)
