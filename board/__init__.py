@@ -78,13 +78,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from board import metrics, web
-    from board.http import openapi
+    from board.http import api_docs
     from board.accounts import api as accounts_api
     from board.appointments import api as appointments_api
 
     app.register_blueprint(appointments_api.bp)
     app.register_blueprint(accounts_api.bp)
-    app.register_blueprint(openapi.bp)
+    app.register_blueprint(api_docs.bp)
     app.register_blueprint(web.bp)
     metrics.init_app(app)
 

@@ -182,64 +182,55 @@ class IdempotencyKeyReused(BoardError):
     )
 
 
-class IdempotencyInProgress(BoardError):
-    status = 409
-    code = "idempotency_in_progress"
-    message = "The first request with this Idempotency-Key is still running; resend the same request in a moment."
+class ResendSoon(BoardError):
+    """An error whose very request may be resent as it is, a second later (Retry-After)."""
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": "1"}
 
 
-class TooManyRequests(BoardError):
+class DatabaseError(BoardError):
+    """What a caller is told of a database error; its SQLSTATE is kept for the log, never sent."""
+
+    def __init__(self, sqlstate: str | None = None):
+        super().__init__()
+        self.sqlstate = sqlstate
+
+
+class IdempotencyInProgress(ResendSoon):
+    status = 409
+    code = "idempotency_in_progress"
+    message = "The first request with this Idempotency-Key is still running; resend the same request in a moment."
+
+
+class TooManyRequests(ResendSoon):
     """The credential already runs as many expensive reads as it may at once (board.http.limits)."""
 
     status = 429
     code = "too_many_requests"
     message = "This credential already has as many board reads running as it may at once; try again in a moment."
 
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": "1"}
 
-
-class TransientConflict(BoardError):
+class TransientConflict(DatabaseError, ResendSoon):
     """The database hit a deadlock or serialization failure twice; resending the same request is safe."""
 
     status = 503
     code = "transient_conflict"
     message = "The database was busy with conflicting changes; nothing was applied. Resend the same request."
 
-    def __init__(self, sqlstate: str | None = None):
-        super().__init__()
-        self.sqlstate = sqlstate
 
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": "1"}
-
-
-class DatabaseUnavailable(BoardError):
+class DatabaseUnavailable(DatabaseError, ResendSoon):
     status = 503
     code = "database_unavailable"
     message = "The database is not answering; try again in a moment."
 
-    def __init__(self, sqlstate: str | None = None):
-        super().__init__()
-        self.sqlstate = sqlstate
 
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": "1"}
-
-
-class DatabaseMisconfigured(BoardError):
+class DatabaseMisconfigured(DatabaseError):
     """The database refused board's credentials, database name or connection settings: resending will not help."""
 
     status = 500
     code = "database_misconfigured"
     message = "The service cannot use its database as configured; an operator must fix its settings."
-
-    def __init__(self, sqlstate: str | None = None):
-        super().__init__()
-        self.sqlstate = sqlstate
 
 
 # The answer a caller gets for each meaning of a database error (board.sqlstates classifies them);

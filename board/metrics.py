@@ -18,6 +18,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from board.http.documented import Answer, documented
 from board.accounts.permissions import requires
 from board.errors import (
     BadRequest,
@@ -175,6 +176,12 @@ bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
+@documented(
+    "get_metrics",
+    "Prometheus metrics",
+    {200: Answer("The metrics in Prometheus' text format.", media_type="text/plain")},
+    tag="service",
+)
 @requires("viewer")
 def metrics() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -8,6 +8,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from alembic.config import Config
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, event, insert, text
@@ -146,3 +147,10 @@ def http_json(method: str, url: str, body=None, timeout: float = 30, headers: di
 def in_first_shop(url):
     """An engine whose rows go into the first shop from revision 0007 on (earlier, the setting means nothing)."""
     return create_engine(url, connect_args={"options": "-c board.shop_id=1"})
+
+
+def skip_unless_required(message: str, required: bool, required_by: str, tests: str) -> None:
+    """Skip for want of a tool, or fail when a setting (`required_by`) says these tests must run."""
+    if required:
+        pytest.fail(f"{message} ({required_by} is set: {tests} must run)", pytrace=False)
+    pytest.skip(message)

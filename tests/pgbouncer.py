@@ -13,10 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import URL
 
-from tests.helpers import wait_for
+from tests.helpers import skip_unless_required, wait_for
 
 PGBOUNCER = Path(os.environ.get("BOARD_PGBOUNCER", "/usr/sbin/pgbouncer"))
 # Clients log in to PgBouncer with this user and password; PgBouncer logs in to PostgreSQL as the server URL says.
@@ -31,9 +30,7 @@ def pgbouncer_required() -> bool:
 
 def missing_pgbouncer() -> None:
     message = f"PgBouncer not found at {PGBOUNCER}; install it with: apt-get install pgbouncer"
-    if pgbouncer_required():
-        pytest.fail(f"{message} (BOARD_REQUIRE_PGBOUNCER or CI is set: the PgBouncer tests must run)", pytrace=False)
-    pytest.skip(message)
+    skip_unless_required(message, pgbouncer_required(), "BOARD_REQUIRE_PGBOUNCER or CI", "the PgBouncer tests")
 
 
 @dataclass(frozen=True)

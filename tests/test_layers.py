@@ -19,7 +19,7 @@ def module_name(path: Path, package: Path) -> str:
 
 def is_route_module(name: str) -> bool:
     """A module of routes: a feature's api.py, the page (web.py), the OpenAPI document's own routes."""
-    return name.endswith(".api") or name in {"board.web", "board.http.openapi"}
+    return name.endswith(".api") or name in {"board.web", "board.http.api_docs"}
 
 
 def imports_of(path: Path, known: set[str]) -> set[str]:
@@ -118,3 +118,11 @@ def test_each_rule_finds_what_it_forbids(tmp_path, sources, finds):
         (package / relative).write_text(source)
     rule, found = finds
     assert rule(import_graph(package)) == found
+
+
+def test_the_openapi_builder_reads_the_routes_from_the_app_not_from_their_modules():
+    graph = import_graph()
+    builder = {"board.http.openapi", "board.http.documented", "board.http.shapes"}
+
+    assert is_route_module("board.http.api_docs") and not builder & {n for n in graph if is_route_module(n)}
+    assert [(m, i) for m in builder for i in graph[m] if is_route_module(i)] == []

@@ -50,8 +50,10 @@ class Identity:
         """A token limited to a lower role than its owner's (a wall screen's, Prometheus')."""
         return self.role != self.owner_role
 
-    def account(self) -> dict:
-        return {"id": self.user_id, "username": self.username, "name": self.name, "role": self.role}
+    @property
+    def id(self) -> int:
+        """The account's id, by the name a user's row gives it (board.accounts.schemas.account_out)."""
+        return self.user_id
 
 
 def _found(table, found_columns, usable):

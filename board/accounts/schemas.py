@@ -149,15 +149,13 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
+def account_out(row) -> dict:
+    """An account as its holder sees it: a user's row, or who is asking (with the role it acts with)."""
+    return {"id": row.id, "username": row.username, "name": row.name, "role": row.role}
+
+
 def user_out(row) -> dict:
-    return {
-        "id": row.id,
-        "username": row.username,
-        "name": row.name,
-        "role": row.role,
-        "disabled": row.disabled,
-        "created_at": _iso(row.created_at),
-    }
+    return {**account_out(row), "disabled": row.disabled, "created_at": _iso(row.created_at)}
 
 
 def token_out(row) -> dict:

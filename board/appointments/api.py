@@ -16,11 +16,30 @@ from board.appointments import cards, history, moves, schemas
 from board.appointments.card_json import card_out
 from board.db import get_engine
 from board.http import compression
+from board.http.documented import Answer, documented
+from board.http.shapes import Board, BatchConflict, BatchNotFound, Card, CardConflict, Deleted, Event, Health
 from board.http.limits import few_at_once
 from board.http.route_io import load_body, load_query, ok
 from board.retry import current_policy
 
 bp = Blueprint("api", __name__)
+
+# What several of these routes answer alike (board.http.documented).
+CONFLICT_CODES = ("version_conflict", "version_exhausted")
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "The ETag of a board read before: an unchanged board answers 304 with no body.",
+    "schema": {"type": "string"},
+}
+NOT_FOUND = Answer("No such appointment (or nothing at this address).", codes=("not_found",))
+CARD = Answer("The card.", Card)
+STALE_CARD = Answer(
+    "Someone else changed it first: `current` is the card as it is now (or its version can count no higher).",
+    codes=CONFLICT_CODES,
+    kinds=(CardConflict,),
+)
 
 
 def shop_zone() -> ZoneInfo:
@@ -40,6 +59,25 @@ def spans_days() -> bool:
 
 
 @bp.get("/api/board")
+@documented(
+    "get_board",
+    "The board: every card scheduled on the days from..to, one column per status",
+    {
+        200: Answer("The board.", Board, headers=("ETag", "Cache-Control")),
+        304: Answer("Unchanged since the ETag sent in If-None-Match.", media_type=""),
+        429: Answer(
+            "This token or session already has BOARD_READS_PER_CREDENTIAL reads of more than one day running (per worker).",
+            codes=("too_many_requests",),
+            headers=("Retry-After",),
+        ),
+    },
+    query=schemas.board_query,
+    headers_in=(IF_NONE_MATCH,),
+    description=(
+        f"Both days default to today in the board's time zone; at most {schemas.MAX_BOARD_DAYS} days. "
+        "Compressed (zstd, br or gzip) when Accept-Encoding allows; a compressed body has its own ETag."
+    ),
+)
 @requires("viewer")
 @few_at_once(when=spans_days)
 def board():
@@ -59,6 +97,12 @@ def board():
 
 
 @bp.post("/api/appointments")
+@documented(
+    "create_appointment",
+    "Add an appointment at version 1",
+    {201: Answer("The new card.", Card, headers=("Location",))},
+    body=schemas.appointment_in,
+)
 @requires("staff")
 def create_appointment():
     fields = load_body(schemas.appointment_in)
@@ -68,18 +112,34 @@ def create_appointment():
 
 
 @bp.get("/api/appointments/<appointment_id:appointment_id>")
+@documented("get_appointment", "One card", {200: CARD, 404: NOT_FOUND})
 @requires("viewer")
 def get_appointment(appointment_id: int):
     return ok(card_out(cards.get_appointment(get_engine(), appointment_id)))
 
 
 @bp.get("/api/appointments/<appointment_id:appointment_id>/history")
+@documented(
+    "get_history",
+    "The story of one card, one event per version, oldest first, with who made each",
+    {200: Answer("The events; a deleted card keeps its history.", [Event]), 404: NOT_FOUND},
+)
 @requires("viewer")
 def get_history(appointment_id: int):
     return ok([history.event_out(row) for row in history.get_history(get_engine(), appointment_id)])
 
 
 @bp.patch("/api/appointments/<appointment_id:appointment_id>")
+@documented(
+    "edit_appointment",
+    "Edit a card's title, customer, time or notes, if it is still at `version`",
+    {
+        200: Answer("The card at its new version.", Card),
+        404: NOT_FOUND,
+        409: STALE_CARD,
+    },
+    body=schemas.edit_in,
+)
 @requires("staff")
 def edit_appointment(appointment_id: int):
     fields = load_body(schemas.edit_in)
@@ -89,6 +149,16 @@ def edit_appointment(appointment_id: int):
 
 
 @bp.delete("/api/appointments/<appointment_id:appointment_id>")
+@documented(
+    "delete_appointment",
+    "Delete a card, if it is still at `version`: it leaves the board, its history stays",
+    {
+        200: Answer("The card is deleted at this version.", Deleted),
+        404: NOT_FOUND,
+        409: STALE_CARD,
+    },
+    query=schemas.version_query,
+)
 @requires("staff")
 def delete_appointment(appointment_id: int):
     version = load_query(schemas.version_query)["version"]
@@ -97,6 +167,20 @@ def delete_appointment(appointment_id: int):
 
 
 @bp.post("/api/appointments/<appointment_id:appointment_id>/move")
+@documented(
+    "move_appointment",
+    "Move one card, if it is still at `version`",
+    {
+        200: Answer("The card at its new version.", Card),
+        404: NOT_FOUND,
+        409: Answer(
+            "Someone else moved it first: `current` is the card as it is now (or its version can count no higher).",
+            codes=CONFLICT_CODES,
+            kinds=(CardConflict,),
+        ),
+    },
+    body=schemas.move_in,
+)
 @requires("staff")
 @metrics.measure_move("single")
 def move_appointment(appointment_id: int):
@@ -106,6 +190,22 @@ def move_appointment(appointment_id: int):
 
 
 @bp.post("/api/moves")
+@documented(
+    "move_appointments",
+    "Move several cards: all of them or none",
+    {
+        200: Answer("The moved cards, in the order sent.", [Card]),
+        404: Answer(
+            "Some ids do not exist (`missing`); nothing was moved.", codes=("not_found",), kinds=(BatchNotFound,)
+        ),
+        409: Answer(
+            "Some versions are stale (`conflicts`), or at their top; nothing was moved.",
+            codes=CONFLICT_CODES,
+            kinds=(BatchConflict,),
+        ),
+    },
+    body=schemas.batch_move_in,
+)
 @requires("staff")
 @metrics.measure_move("batch")
 def move_many():
@@ -116,6 +216,9 @@ def move_many():
 
 
 @bp.get("/healthz")
+@documented(
+    "get_health", "Whether the service and its database answer", {200: Answer("Both answer.", Health)}, tag="service"
+)
 def healthz():
     # A database error here is answered and logged, with its reason, like any other (board.errors).
     with get_engine().connect() as conn:

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 
-def _utc_iso(moment: datetime) -> str:
+def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
@@ -12,9 +12,9 @@ def card_out(row) -> dict:
         "id": row.id,
         "title": row.title,
         "customer": row.customer,
-        "scheduled_at": _utc_iso(row.scheduled_at),
+        "scheduled_at": utc_iso(row.scheduled_at),
         "notes": row.notes,
         "status": row.status,
         "version": row.version,
-        "updated_at": _utc_iso(row.updated_at),
+        "updated_at": utc_iso(row.updated_at),
     }

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, Row, bindparam, exists, select
 
+from board.appointments.card_json import utc_iso
 from board.db import one_statement
 from board.errors import NotFound
 from board.models import ApiToken, Appointment, AppointmentEvent, User
@@ -37,10 +38,6 @@ def get_history(engine: Engine, appointment_id: int) -> list[Row]:
     return rows
 
 
-def _utc_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
 def _json_value(field: str, value):
     if field == "scheduled_at" and value is not None:
         return datetime.fromisoformat(value).replace(tzinfo=UTC).isoformat()
@@ -51,7 +48,7 @@ def event_out(row) -> dict:
     item = {
         "kind": row.kind,
         "version": row.version,
-        "at": _utc_iso(row.at),
+        "at": utc_iso(row.at),
         "by": None
         if row.by_username is None
         else {"username": row.by_username, "name": row.by_name, "token": row.by_token},

@@ -8,9 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from tests.helpers import ROOT
+from tests.helpers import ROOT, skip_unless_required
 
 CHROMIUM = Path(os.environ.get("BOARD_CHROMIUM", "/usr/bin/chromium"))
 # Without the background-networking flags Chromium keeps calling home, which this network refuses.
@@ -37,9 +35,7 @@ def browser_required() -> bool:
 
 def missing_browser(message: str) -> None:
     """Skip, or fail when the browser tests are required."""
-    if browser_required():
-        pytest.fail(f"{message} (BOARD_REQUIRE_BROWSER is set: the browser tests must run)", pytrace=False)
-    pytest.skip(message)
+    skip_unless_required(message, browser_required(), "BOARD_REQUIRE_BROWSER", "the browser tests")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import board
 from board import errors
 from board.models import EVENT_KINDS, ROLES, STATUSES
 
-from board.http.openapi import DOCUMENTED_PREFIXES, OPERATIONS, build_document, openapi_path
+from board.http.openapi import DOCUMENTED_PREFIXES, build_document, openapi_path
 from board.models import TEXT_MAX_LENGTH
 from board.http.headers import CONTENT_SECURITY_POLICY
 
@@ -46,8 +46,8 @@ def test_every_route_of_the_app_is_in_the_document(app, document):
     assert in_document - documented_routes(app) == set()
 
 
-def test_a_route_missing_from_the_table_fails_the_completeness_check(app, monkeypatch):
-    monkeypatch.delitem(OPERATIONS, ("api.move_many", "POST"))
+def test_a_route_without_its_declaration_fails_the_completeness_check(app, monkeypatch):
+    monkeypatch.delattr(app.view_functions["api.move_many"], "operation")
 
     paths = build_document(app)["paths"]
 

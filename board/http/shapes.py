@@ -1,0 +1,167 @@
+"""What every answer carries, as named marshmallow schemas: the data of each success and each kind of error.
+
+The routes build their answers with plain functions (board.appointments.card_json.card_out,
+board.accounts.schemas.account_out and the like), which stay fast; these schemas describe them for
+the OpenAPI document (board.http.openapi), tests/http/test_shapes.py holds each function to its
+schema field for field, and the fuzz test every answer the server gives.
+"""
+
+from marshmallow import Schema, fields, validate
+
+from board.models import EVENT_KINDS, ROLES, STATUSES
+
+
+class Card(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    customer = fields.String(required=True)
+    scheduled_at = fields.DateTime(required=True)
+    notes = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    version = fields.Integer(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class Column(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    cards = fields.List(fields.Nested(Card), required=True)
+
+
+class Board(Schema):
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    timezone = fields.String(required=True)
+    columns = fields.List(fields.Nested(Column), required=True)
+
+
+class MovedBy(Schema):
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    token = fields.String(
+        required=True, allow_none=True, metadata={"description": "The API token's label; null from the page."}
+    )
+
+
+class FieldChange(Schema):
+    from_ = fields.Raw(required=True, data_key="from")
+    to = fields.Raw(required=True)
+
+
+class Event(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(EVENT_KINDS))
+    version = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+    by = fields.Nested(
+        MovedBy,
+        required=True,
+        allow_none=True,
+        metadata={"description": "null for events from before accounts existed."},
+    )
+    from_status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "moved only."})
+    to_status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "moved only."})
+    moved_at = fields.DateTime(metadata={"description": "moved only: the same as `at`, for scripts older than events."})
+    changes = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(FieldChange),
+        metadata={"description": "edited only: each field that changed."},
+    )
+
+
+class Deleted(Schema):
+    id = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    deleted = fields.Boolean(required=True, validate=validate.Equal(True))
+
+
+class Account(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class ShopOut(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    timezone = fields.String(required=True, metadata={"description": "IANA zone the shop's board days are in."})
+
+
+class Me(Account):
+    shop = fields.Nested(ShopOut, required=True, metadata={"description": "The account's shop."})
+
+
+class UserOut(Account):
+    disabled = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class TokenOwner(Schema):
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class Token(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    owner = fields.Nested(TokenOwner, required=True)
+    created_at = fields.DateTime(required=True)
+    last_used_at = fields.DateTime(required=True, allow_none=True)
+    expires_at = fields.DateTime(required=True, allow_none=True)
+    revoked_at = fields.DateTime(required=True, allow_none=True)
+
+
+class NewToken(Token):
+    secret = fields.String(required=True, metadata={"description": "Shown this once; only its hash is kept."})
+
+
+class RevokedAll(Schema):
+    revoked = fields.Integer(required=True, metadata={"description": "How many active tokens were revoked."})
+
+
+class SignedOut(Schema):
+    signed_out = fields.Boolean(required=True, metadata={"description": "false when the caller used an API token."})
+
+
+class Health(Schema):
+    database = fields.String(required=True, validate=validate.OneOf(["ok"]))
+
+
+class Conflict(Schema):
+    id = fields.Integer(required=True)
+    current = fields.Nested(Card, required=True)
+
+
+# The error kinds: every error carries a code, a message and the request's id; some carry more.
+# Each kind is one named schema with its own named envelope, so a generated client has one model
+# per kind, and an answer that may be of several kinds lists them (`anyOf`), richest first.
+class Error(Schema):
+    code = fields.String(required=True, metadata={"description": "What went wrong; a client reads it first."})
+    message = fields.String(required=True)
+    request_id = fields.String(required=True)
+
+    class Meta:
+        # Errors may carry more details in later versions.
+        unknown = "include"
+
+
+class ValidationError(Error):
+    details = fields.Dict(required=True, metadata={"description": "The messages of each invalid field."})
+
+
+class CardConflict(Error):
+    current = fields.Nested(Card, required=True, metadata={"description": "The card as it is now."})
+
+
+class BatchConflict(Error):
+    conflicts = fields.List(
+        fields.Nested(Conflict), required=True, metadata={"description": "Each stale card as it is now."}
+    )
+
+
+class BatchNotFound(Error):
+    missing = fields.List(fields.Integer(), required=True, metadata={"description": "The unknown ids."})
+
+
+ERROR_KINDS = (Error, ValidationError, CardConflict, BatchConflict, BatchNotFound)
+ENUMS = {"Status": STATUSES, "Role": ROLES, "EventKind": EVENT_KINDS}
