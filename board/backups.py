@@ -60,7 +60,8 @@ def backup(url: URL, folder: Path) -> Path:
     path = folder / f"board-{datetime.now():%Y%m%d-%H%M%S}.dump"
     conninfo, env = libpq(url)
     # Written by this process, not the server: it belongs to whoever ran make backup, readable by them alone.
-    run([tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(path), conninfo], env)
+    # The grants stay in the dump: the service's role (BOARD_DB_ROLE) reads and writes only through them.
+    run([tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(path), conninfo], env)
     path.chmod(0o600)
     return path
 
@@ -102,7 +103,7 @@ def restore(url: URL, dump: Path, *, confirmed: bool = False) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{incoming}"'))
         conn.execute(text(f'CREATE DATABASE "{incoming}"'))
     try:
-        run([tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+        run([tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction",
              "--dbname", conninfo, str(dump)], env)
     except BackupError:
         with server(url) as conn:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from board.accounts.identity import Identity
+from board.accounts.identity import Identity, ShopOf
 from board.accounts.schemas import account_out, token_out, user_out
 from board.appointments.card_json import card_out
 from board.http.shapes import Account, Card, Token, UserOut
@@ -30,7 +30,8 @@ TOKEN = SimpleNamespace(
     expires_at=None,
     revoked_at=None,
 )
-ASKING = Identity(user_id=2, username="ada", name="Ada", role="viewer", owner_role="staff", token_id=3)
+SHOP = ShopOf(id=1, slug="main", name="Main shop", timezone="UTC")
+ASKING = Identity(user_id=2, username="ada", name="Ada", role="viewer", owner_role="staff", shop=SHOP, token_id=3)
 
 
 def field_names(schema) -> list[str]:

@@ -85,7 +85,7 @@ def test_restore_over_a_database_with_rows_refuses_without_confirmation_then_rep
     engine = create_engine(target)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO users (username, name, role, password_hash) VALUES ('zed', 'Zed', 'viewer', 'x')"))
+            conn.execute(text("INSERT INTO users (shop_id, username, name, role, password_hash) VALUES (1, 'zed', 'Zed', 'viewer', 'x')"))
         before = rows(target)
 
         refused = board_backups(target, "restore", dump)
@@ -93,7 +93,7 @@ def test_restore_over_a_database_with_rows_refuses_without_confirmation_then_rep
         assert refused.returncode == 1
         assert refused.stderr.splitlines() == [
             f"board: Restoring {dump} replaces the database {target.database}, which holds api_tokens (1),"
-            f" appointment_events (1), appointments (1), users (2). Run `make backup` first to keep it, then"
+            f" appointment_events (1), appointments (1), shops (1), users (2). Run `make backup` first to keep it, then"
             f" `make restore FILE={dump} CONFIRM=yes`."
         ]
         assert rows(target) == before
