@@ -165,3 +165,35 @@ def test_the_downgrade_refuses_while_a_second_shop_holds_rows(scratch_database):
         assert "shops other than the first (1)" in str(error)
     else:
         raise AssertionError("the downgrade went ahead")
+
+
+def test_users_list_and_tokens_list_name_each_rows_shop_last(app, staff):
+    run(app, "shops", "create", "south", "--name", "South")
+    run(app, "users", "create", "bo", "--role", "admin", "--shop", "south", "--password-stdin", stdin="a long passphrase\n")
+    run(app, "tokens", "create", "sam", "--label", "wall screen")
+    run(app, "tokens", "create", "bo", "--label", "nightly import")
+
+    listed_users = run(app, "users", "list")
+    listed_tokens = run(app, "tokens", "list")
+
+    assert [line.split("\t")[1::4] for line in listed_users.output.splitlines()] == [["bo", "south"], ["sam", "main"]]
+    assert [line.split("\t")[4:] for line in listed_tokens.output.splitlines()] == [
+        ["nightly import", "south"],
+        ["wall screen", "main"],
+    ]
+
+
+def test_seed_demo_without_shop_main_says_so_in_one_line(app, engine):
+    with as_operator(), engine.begin() as conn:
+        conn.execute(text("UPDATE shops SET slug = 'renamed' WHERE slug = 'main'"))
+
+    seeded = run(app, "seed-demo", "--force")
+
+    assert seeded.exit_code == 1
+    assert seeded.output.strip().splitlines() == [
+        "Error: There is no shop 'main' for the demo: make it with"
+        " `flask --app wsgi shops create main --name NAME`, then run this again."
+    ]
+    assert "Traceback" not in seeded.output
+    with as_operator(), engine.begin() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM appointments")) == 0
