@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from board.appointments import cards
 from board.accounts import users
 from board.db import acting_for, as_operator, get_engine
+from board.errors import NotFound
 from board.retry import RetryPolicy
 from board.serving import DEFAULT_BIND, ServingError, bind_address
 from board.shops.shops import shop_for_command
@@ -81,7 +82,13 @@ def seed_demo_command(force):
         )
         return
     with as_operator():
-        shop = shop_for_command(engine, FIRST_SHOP)
+        try:
+            shop = shop_for_command(engine, FIRST_SHOP)
+        except NotFound:
+            raise click.ClickException(
+                f"There is no shop {FIRST_SHOP!r} for the demo: make it with"
+                f" `flask --app wsgi shops create {FIRST_SHOP} --name NAME`, then run this again."
+            ) from None
         with acting_for(shop.id):
             added = seed_today(engine, ZoneInfo(shop.timezone))
             click.echo(f"Added {added} demo appointments for today." if added else "Today already has appointments.")

@@ -84,7 +84,8 @@ def log_request(response: Response) -> Response:
         fields["appointment_id"] = view_args["appointment_id"]
     identity = g.get("identity")
     if identity is not None:
-        # Who asked (and through which token): with the history's `by`, the audit trail.
+        # Who asked (and through which token, for which shop): with the history's `by`, the audit trail.
+        fields["shop"] = identity.shop.slug
         fields["user"] = identity.username
         if identity.token_label is not None:
             fields["token"] = identity.token_label

@@ -26,6 +26,7 @@ const el = {
   dayPicker: document.getElementById("day-picker"),
   readOnly: document.getElementById("read-only"),
   identity: document.getElementById("identity"),
+  shopName: document.getElementById("shop-name"),
   whoName: document.getElementById("who-name"),
   whoRole: document.getElementById("who-role"),
   newCard: document.getElementById("new-card"),
@@ -34,7 +35,7 @@ const el = {
   signOut: document.getElementById("sign-out"),
 };
 
-let account = null; // { id, username, name, role } while signed in
+let account = null; // { id, username, name, role, shop: { slug, name, timezone } } while signed in
 let sessionCount = 0; // answers that arrive after their session ended are dropped
 let state = board.emptyState();
 let etag = null;
@@ -74,6 +75,9 @@ function showAccount(me) {
   account = me;
   el.whoName.textContent = me.name || me.username;
   el.whoRole.textContent = `(${me.role})`;
+  // The shop whose board this is; the board's times are in its zone (the board's `timezone`).
+  el.shopName.textContent = me.shop?.name ?? "";
+  el.shopName.hidden = !me.shop;
   el.openPeople.hidden = !mayManagePeople(me);
   if (!mayManagePeople(me)) closePeople();
   el.readOnly.hidden = mayMove(me);
@@ -107,7 +111,9 @@ function showSignedOut(message) {
   state = board.emptyState();
   etag = null;
   clearBoard();
-  for (const node of [el.columns, el.loading, el.loadError, el.readOnly, el.identity, el.dayPicker, el.newCard]) node.hidden = true;
+  for (const node of [el.columns, el.loading, el.loadError, el.readOnly, el.identity, el.shopName, el.dayPicker, el.newCard]) {
+    node.hidden = true;
+  }
   document.body.classList.remove("read-only");
   setSync("");
   showSignIn(message);

@@ -25,12 +25,18 @@ def read_then_move_by_many(servers: list[str], cards: list[int], headers: dict) 
 
 def read_then_change_by_many(servers: list[str], cards: list[int], headers: dict, change) -> list[tuple]:
     """Like read_then_move_by_many, with change(rng, card_url, version read, headers) as each change."""
+    return read_then_change_in_shops(servers, [(cards, headers)], change)
+
+
+def read_then_change_in_shops(servers: list[str], shops: list[tuple[list[int], dict]], change=move) -> list[tuple]:
+    """Like read_then_change_by_many, person n working in shops[n % len(shops)]: (its cards, its credentials)."""
     answers = []
     answers_lock = threading.Lock()
     start = threading.Barrier(THREADS)
 
     def person(seed: int):
         rng = random.Random(seed)
+        cards, headers = shops[seed % len(shops)]
         start.wait()
         for _ in range(MOVES_PER_THREAD):
             card_id = rng.choice(cards)
@@ -49,9 +55,12 @@ def read_then_change_by_many(servers: list[str], cards: list[int], headers: dict
     return answers
 
 
-def assert_nothing_lost_or_doubled(engine, cards: list[int], answers: list[tuple]) -> None:
-    """Every 200 is one history row and one version step; every other answer is a 409 that changed nothing."""
-    assert len(answers) == THREADS * MOVES_PER_THREAD
+def assert_nothing_lost_or_doubled(engine, cards: list[int], answers: list[tuple], people: int = THREADS) -> None:
+    """Every 200 is one history row and one version step; every other answer is a 409 that changed nothing.
+
+    `answers` are those of `people` of the THREADS (those who worked on `cards`).
+    """
+    assert len(answers) == people * MOVES_PER_THREAD
     codes = Counter(status for _, status, _ in answers)
     assert set(codes) <= {200, 409}, f"every answer that is not a move is a conflict: {codes}"
     assert codes[200] > 0 and codes[409] > 0, f"the cards were contended: {codes}"

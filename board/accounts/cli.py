@@ -12,7 +12,7 @@ from board.accounts.schemas import token_in, user_in, user_patch_in
 from board.db import acting_for, as_operator, get_engine
 from board.errors import BoardError
 from board.models import ROLES
-from board.shops.shops import shop_for_command
+from board.shops.shops import list_shops, shop_for_command
 
 
 ROLE_CHOICE = click.Choice(ROLES)
@@ -101,12 +101,20 @@ def disable_command(username):
     click.echo(f"Disabled {username}.")
 
 
+def shop_slugs(engine) -> dict[int, str]:
+    return {shop.id: shop.slug for shop in list_shops(engine)}
+
+
+# The lists' columns are tab-separated; each row's shop slug comes last, so the columns before it
+# keep their places for scripts that read them, and a slug (no tab in it) is always the last field.
 @users_cli.command("list")
 def list_users_command():
-    """List accounts."""
-    for user in users.list_users(get_engine()):
+    """List accounts of every shop: id, username, role, state, name, shop."""
+    engine = get_engine()
+    slugs = shop_slugs(engine)
+    for user in users.list_users(engine):
         state = "disabled" if user.disabled else "active"
-        click.echo(f"{user.id}\t{user.username}\t{user.role}\t{state}\t{user.name}")
+        click.echo(f"{user.id}\t{user.username}\t{user.role}\t{state}\t{user.name}\t{slugs[user.shop_id]}")
 
 
 @tokens_cli.command("create")
@@ -128,12 +136,13 @@ def create_token_command(username, label, role):
 @tokens_cli.command("list")
 @click.argument("username", required=False)
 def list_tokens_command(username):
-    """List tokens (of USERNAME only, when given); never their secrets."""
+    """List tokens of every shop (of USERNAME only, when given), never their secrets: id, owner, role, state, label, shop."""
     engine = get_engine()
     owner = fail_on_board_error(lambda: users.user_id_of(engine, username)) if username else None
+    slugs = shop_slugs(engine)
     for token in tokens.list_tokens(engine, owner):
         state = "revoked" if token.revoked_at else "active"
-        click.echo(f"{token.id}\t{token.owner_username}\t{token.role}\t{state}\t{token.label}")
+        click.echo(f"{token.id}\t{token.owner_username}\t{token.role}\t{state}\t{token.label}\t{slugs[token.shop_id]}")
 
 
 @tokens_cli.command("revoke")

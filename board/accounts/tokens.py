@@ -25,6 +25,7 @@ TOKEN_COLUMNS = (
     User.id.label("owner_id"),
     User.username.label("owner_username"),
     User.name.label("owner_name"),
+    ApiToken.shop_id,
 )
 
 

@@ -35,7 +35,7 @@ def create_shop_command(slug, name, timezone):
 
 @shops_cli.command("list")
 def list_shops_command():
-    """List shops."""
+    """List shops: id, slug, time zone, name (tab-separated)."""
     with as_operator():
         for shop in shops.list_shops(get_engine()):
             click.echo(f"{shop.id}\t{shop.slug}\t{shop.timezone}\t{shop.name}")

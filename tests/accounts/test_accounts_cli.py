@@ -43,6 +43,7 @@ def test_set_password_disable_and_list(app, engine, staff):
         ).one()
     assert verify_password(password_hash, "a brand new one") and is_disabled
     assert "bo\tstaff\tdisabled" in listed.output and "sam\tstaff\tactive" in listed.output
+    assert all(line.endswith("\tmain") for line in listed.output.splitlines()), "each row's shop comes last"
     assert unknown.exit_code != 0 and "nobody" in unknown.output
 
 
@@ -68,4 +69,4 @@ def test_tokens_revoke_refuses_the_token_at_once(app, anonymous, staff):
 
     assert revoked.exit_code == 0, revoked.output
     assert anonymous.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
-    assert f"{token_id}\tsam\tstaff\trevoked\tto revoke" in listed.output
+    assert f"{token_id}\tsam\tstaff\trevoked\tto revoke\tmain" in listed.output

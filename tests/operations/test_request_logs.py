@@ -4,9 +4,11 @@ import json
 import re
 
 import pytest
+from sqlalchemy import text
 
+from board.db import acting_for, as_operator
 from board.logs import REQUEST_ID_MAX_LENGTH, request_id_from
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, Session, UserFactory, token_for
 
 
 def request_lines(stderr: str) -> list[dict]:
@@ -26,7 +28,7 @@ def test_each_request_writes_one_json_line_with_route_status_and_duration(client
     assert line["status"] == 200
     assert line["appointment_id"] == card.id
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
-    assert (line["user"], line["token"]) == ("sam", "tests")
+    assert (line["shop"], line["user"], line["token"]) == ("main", "sam", "tests")
     assert "outcome" not in line
 
 
@@ -94,7 +96,21 @@ def test_the_line_names_no_one_when_no_one_signed_in_and_never_holds_a_secret(an
 
     stderr = capsys.readouterr().err
     refused, allowed, sign_in = request_lines(stderr)
-    assert refused["status"] == 401 and "user" not in refused
+    assert refused["status"] == 401 and "user" not in refused and "shop" not in refused
     assert (allowed["status"], allowed["user"]) == (200, "sam")
     assert sign_in["status"] == 401
     assert staff_token not in stderr and "a wrong password" not in stderr
+
+
+def test_the_line_names_the_shop_of_the_credential(app, engine, client_for, capsys):
+    with as_operator(), engine.begin() as conn:
+        south = conn.scalar(text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC') RETURNING id"))
+    with acting_for(south):
+        token = token_for(UserFactory(username="bo"), label="south screen")
+        Session.commit()
+    capsys.readouterr()
+
+    client_for(app, {"Authorization": f"Bearer {token}"}).get("/api/board")
+
+    (line,) = request_lines(capsys.readouterr().err)
+    assert (line["shop"], line["user"], line["token"]) == ("south", "bo", "south screen")

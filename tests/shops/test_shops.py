@@ -165,3 +165,60 @@ def test_the_downgrade_refuses_while_a_second_shop_holds_rows(scratch_database):
         assert "shops other than the first (1)" in str(error)
     else:
         raise AssertionError("the downgrade went ahead")
+
+
+def test_users_list_and_tokens_list_name_each_rows_shop_last(app, staff):
+    run(app, "shops", "create", "south", "--name", "South")
+    run(app, "users", "create", "bo", "--role", "admin", "--shop", "south", "--password-stdin", stdin="a long passphrase\n")
+    run(app, "tokens", "create", "sam", "--label", "wall screen")
+    run(app, "tokens", "create", "bo", "--label", "nightly import")
+
+    listed_users = run(app, "users", "list")
+    listed_tokens = run(app, "tokens", "list")
+
+    assert [line.split("\t")[1::4] for line in listed_users.output.splitlines()] == [["bo", "south"], ["sam", "main"]]
+    assert [line.split("\t")[4:] for line in listed_tokens.output.splitlines()] == [
+        ["nightly import", "south"],
+        ["wall screen", "main"],
+    ]
+
+
+def test_seed_demo_without_shop_main_says_so_in_one_line(app, engine):
+    with as_operator(), engine.begin() as conn:
+        conn.execute(text("UPDATE shops SET slug = 'renamed' WHERE slug = 'main'"))
+
+    seeded = run(app, "seed-demo", "--force")
+
+    assert seeded.exit_code == 1
+    assert seeded.output.strip().splitlines() == [
+        "Error: There is no shop 'main' for the demo: make it with"
+        " `flask --app wsgi shops create main --name NAME`, then run this again."
+    ]
+    assert "Traceback" not in seeded.output
+    with as_operator(), engine.begin() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM appointments")) == 0
+
+
+def test_every_key_and_foreign_key_of_a_shop_table_includes_shop_id(engine):
+    # What distributing by shop_id (Citus, README "Running on several machines") needs of the schema.
+    with as_operator(), engine.begin() as conn:
+        constraints = conn.execute(text(
+            "SELECT conrelid::regclass::text, conname, contype,"
+            " array(SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = ANY(conkey))"
+            " FROM pg_constraint WHERE contype IN ('p', 'u', 'f')"
+            " AND conrelid::regclass::text IN"
+            " ('appointments', 'appointment_events', 'api_tokens', 'sessions', 'idempotency_keys', 'users')"
+        )).all()
+        unique_indexes = conn.execute(text(
+            "SELECT indexrelid::regclass::text FROM pg_index WHERE indisunique AND NOT EXISTS"
+            " (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)"
+            " AND indrelid::regclass::text IN ('appointments', 'appointment_events', 'api_tokens', 'sessions',"
+            " 'idempotency_keys', 'users')"
+        )).scalars().all()
+
+    assert len(constraints) > 12
+    without_shop = [(table, name) for table, name, kind, columns in constraints
+                    if "shop_id" not in columns and not (kind == "f" and columns == ["shop_id"])]
+    assert without_shop == []
+    # The one unique index without shop_id: usernames across the service (so users is a reference table).
+    assert unique_indexes == ["uq_users_username_lower"]
