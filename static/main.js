@@ -83,9 +83,16 @@ function signedIn(me) {
   stopFollowing = followChanges({ onChange: changeArrived, onReset: load, onUp: streamUp, onDown: streamDown });
 }
 
+let limitsCount = 0; // a read that began before a save must not undo it
+
 async function loadLimits() {
+  const mine = ++limitsCount;
   const known = await fetchLimits();
-  if (known === null || !account) return;
+  if (known === null || !account || mine !== limitsCount) return;
+  showLimits(known);
+}
+
+function showLimits(known) {
   limits = known;
   if (state.board) tickClocks();
 }
@@ -304,8 +311,8 @@ function start() {
   el.openAccount.addEventListener("click", () => account && openAccount(account));
   el.openPeople.addEventListener("click", () => account && openPeople(account));
   setUpShopSettings((saved) => {
-    limits = saved;
-    if (state.board) tickClocks();
+    limitsCount += 1;
+    showLimits(saved);
   });
   el.openShop.addEventListener("click", () => account && openShopSettings());
   el.signOut.addEventListener("click", onSignOut);

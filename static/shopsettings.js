@@ -67,11 +67,11 @@ export async function openShopSettings() {
   el.displayMessage.textContent = "";
   el.newDisplay.hidden = true;
   el.displayLink.value = "";
-  if (!el.dialog.open) el.dialog.showModal();
-  const [limits, display] = await Promise.all([fetchLimits(), fetchDisplaySettings()]);
+  // Read before showing: a value typed while the read was on its way would be overwritten.
+  const [limits, display] = await Promise.all([fetchLimits(), fetchDisplaySettings(), showDisplays()]);
   if (limits) for (const status of STATUSES) byId(`limit-${status}`).value = limits[status] ?? "";
   if (display.ok) el.initials.checked = display.data.initials;
-  await showDisplays();
+  if (!el.dialog.open) el.dialog.showModal();
 }
 
 export function closeShopSettings() {
