@@ -81,8 +81,10 @@ def register_blueprints(app: Flask) -> None:
     from board.http import api_docs
     from board.accounts import api as accounts_api
     from board.appointments import api as appointments_api
+    from board.shops import api as shops_api
 
     app.register_blueprint(appointments_api.bp)
+    app.register_blueprint(shops_api.bp)
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(web.bp)

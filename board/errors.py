@@ -153,6 +153,14 @@ class LastAdmin(BoardError):
     message = "This would leave the board without an active admin; make someone else admin first."
 
 
+class TooManyDisplays(BoardError):
+    status = 409
+    code = "too_many_displays"
+
+    def __init__(self, limit: int):
+        super().__init__(f"This shop already has {limit} displays, the most it may have; revoke some first.")
+
+
 class TooManyTokens(BoardError):
     status = 409
     code = "too_many_tokens"

@@ -256,3 +256,45 @@ class IdempotencyKey(Base):
         # Serves the purge of keys older than a day.
         Index(None, "created_at"),
     )
+
+
+class ShopSettings(Base):
+    """A shop's own settings: how long a card may wait in each status, and how displays show customers."""
+
+    __tablename__ = "shop_settings"
+
+    shop_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("shops.id"), primary_key=True, server_default=text(CURRENT_SHOP_SQL)
+    )
+    # {status: minutes} for the statuses that have a limit; a status not named has none.
+    status_limits: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    display_initials: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (CheckConstraint("jsonb_typeof(status_limits) = 'object'", name="status_limits_object"),)
+
+
+class Display(Base):
+    """A wall screen signed in as a viewer: first a pairing code (shown once), then the secret its cookie holds."""
+
+    __tablename__ = "displays"
+
+    shop_id: Mapped[int] = shop_id_column()
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    # The admin who made it: the display reads the board as this account, capped at viewer.
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    pairing_code_hash: Mapped[str | None] = mapped_column(Text)
+    pairing_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    secret_hash: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    paired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(f"char_length(name) BETWEEN 1 AND {TEXT_MAX_LENGTH}", name="name_length"),
+        # The hashes lead: a display's shop is found by a hash alone (board_shop_of_display).
+        UniqueConstraint("secret_hash", "shop_id"),
+        UniqueConstraint("pairing_code_hash", "shop_id"),
+        ForeignKeyConstraint(["shop_id", "created_by"], ["users.shop_id", "users.id"], ondelete="CASCADE"),
+    )

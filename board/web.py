@@ -20,3 +20,11 @@ def index() -> Response:
     response.headers["Cache-Control"] = "no-cache"
     return response
 
+
+
+@bp.get("/display")
+def display() -> Response:
+    """Serve the wall display's page; a pairing code comes in the fragment, which no server sees."""
+    response = bp.send_static_file("display.html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -200,3 +200,40 @@ export function createToken(fields) {
 export function revokeToken(id) {
   return call("DELETE", `/api/tokens/${id}`);
 }
+
+// ---- the shop's settings and its wall displays
+
+// { STATUS: minutes | null }, or null when they could not be read.
+export async function fetchLimits() {
+  const result = await call("GET", "/api/shop/limits");
+  return result.ok ? result.data.limits : null;
+}
+
+export function saveLimits(limits) {
+  return call("PUT", "/api/shop/limits", { limits });
+}
+
+export function fetchDisplaySettings() {
+  return call("GET", "/api/shop/display");
+}
+
+export function saveDisplaySettings(initials) {
+  return call("PUT", "/api/shop/display", { initials });
+}
+
+export function listDisplays() {
+  return call("GET", "/api/displays");
+}
+
+export function createDisplay(name) {
+  return call("POST", "/api/displays", { name });
+}
+
+export function revokeDisplay(id) {
+  return call("DELETE", `/api/displays/${id}`);
+}
+
+// Sign this screen in as a display with the code from its link; the answer sets its cookie.
+export function pairDisplay(code) {
+  return call("POST", "/api/displays/pair", { code }, { signedIn: false });
+}

@@ -4,6 +4,7 @@ import { make } from "./dom.js";
 import { isDragging } from "./drag.js";
 import { cardLabel, cardsCount, statusLabel } from "./labels.js";
 import { columnsOf, findCard } from "./state.js";
+import { isLate, timeInStatus } from "./waiting.js";
 
 let columns = null;
 let hooks = null;
@@ -12,6 +13,7 @@ let queued = false; // a redraw asked for during a drag, done at the drop
 // Draw the board into `columnsNode`. hooks:
 //   state()  the board state to draw     movable()  whether the person may move cards
 //   onOpen(card), onHistory(card)        a card's details or its history were asked for
+//   limits()  the shop's waiting limits, or null while unknown
 export function setUpBoardView(columnsNode, viewHooks) {
   columns = columnsNode;
   hooks = viewHooks;
@@ -30,6 +32,44 @@ export function drawBoard() {
   const focus = focusedCard();
   columns.replaceChildren(...columnsOf(state).map((column, index) => renderColumn(column, index, state.board, movable)));
   restoreFocus(focus);
+}
+
+// Redraw only the columns of these statuses (a change from the live stream): the rest of the
+// board, its focus and its scroll stay as they are.
+export function drawColumns(statuses) {
+  const drawn = columns.querySelectorAll("section.column");
+  if (isDragging() || drawn.length === 0) {
+    drawBoard();
+    return;
+  }
+  const state = hooks.state();
+  const movable = hooks.movable();
+  const focus = focusedCard();
+  columnsOf(state).forEach((column, index) => {
+    if (!statuses.includes(column.status)) return;
+    columns.querySelector(`section.column[data-status="${column.status}"]`)?.replaceWith(renderColumn(column, index, state.board, movable));
+  });
+  restoreFocus(focus);
+}
+
+// Bring each card's time in status and late mark up to `now`, touching only what changed.
+export function tickClocks(now = Date.now()) {
+  const state = hooks.state();
+  for (const item of columns.querySelectorAll(".card")) {
+    const card = findCard(state, Number(item.dataset.id));
+    if (card) showWaiting(item, card, now);
+  }
+}
+
+function showWaiting(item, card, now) {
+  const waited = item.querySelector(".waited");
+  const text = timeInStatus(card, now);
+  const late = isLate(card, hooks.limits(), now);
+  if (waited.firstChild.textContent !== text) waited.firstChild.textContent = text;
+  item.classList.toggle("late", late);
+  waited.querySelector(".late-mark").hidden = !late;
+  const label = `${item.dataset.label}, ${text}${late ? ", late" : ""}`;
+  if (item.getAttribute("aria-label") !== label) item.setAttribute("aria-label", label);
 }
 
 // A drag ended: draw what was held back while it lasted.
@@ -83,7 +123,7 @@ function renderCard(card, board, movable) {
     item.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight 1 2 3 4 5 6");
   }
   const time = formatTime(card.scheduled_at, board.timezone);
-  item.setAttribute("aria-label", cardLabel(card, time));
+  item.dataset.label = cardLabel(card, time);
   if (card.saving) item.setAttribute("aria-busy", "true");
 
   const head = make("div", "card-head");
@@ -96,8 +136,11 @@ function renderCard(card, board, movable) {
   history.setAttribute("aria-label", `History of ${card.title}`);
   head.append(history);
 
-  item.append(head, make("p", "title", card.title), make("p", "customer", card.customer));
+  const waited = make("p", "waited");
+  waited.append(document.createTextNode(""), " ", make("strong", "late-mark", "Late"));
+  item.append(head, make("p", "title", card.title), make("p", "customer", card.customer), waited);
   if (movable) item.append(moveToControl(card, board.statuses));
+  showWaiting(item, card, Date.now());
   return item;
 }
 

@@ -1,8 +1,9 @@
 // The page's wiring: who is signed in, loading and refreshing the board, and the board view, the
 // moves, the day picker and the dialogs connected to the one board state kept here.
 import { openAccount, setUpAccount } from "./account.js";
-import { currentAccount, fetchBoard, SessionEnded, signOut, whenSessionEnds } from "./api.js";
-import { clearBoard, drawBoard, drawQueuedBoard, setUpBoardView } from "./boardview.js";
+import { currentAccount, fetchBoard, fetchLimits, SessionEnded, signOut, whenSessionEnds } from "./api.js";
+import { clearBoard, drawBoard, drawColumns, drawQueuedBoard, setUpBoardView, tickClocks } from "./boardview.js";
+import { applyChange, touchedStatuses } from "./changes.js";
 import { setUpDayPicker, showPickedDay } from "./daypicker.js";
 import { closeAllDialogs } from "./dom.js";
 import { boardRefreshed, detailsOpenFor, openDetails, setUpDetails } from "./details.js";
@@ -14,10 +15,14 @@ import { dayFrom, refreshIntervalFrom, withDay } from "./pageurl.js";
 import { closePeople, openPeople, setUpPeople } from "./people.js";
 import { mayManagePeople, mayMove, SESSION_ENDED_MESSAGE, SIGNED_OUT_MESSAGE } from "./session.js";
 import { hideSignIn, setUpSignIn, showSignIn } from "./signin.js";
+import { followChanges } from "./live.js";
+import { closeShopSettings, openShopSettings, setUpShopSettings } from "./shopsettings.js";
 import * as board from "./state.js";
 
 const el = {
   sync: document.getElementById("sync"),
+  live: document.getElementById("live-status"),
+  openShop: document.getElementById("open-shop"),
   loading: document.getElementById("loading"),
   loadError: document.getElementById("load-error"),
   loadErrorMessage: document.getElementById("load-error-message"),
@@ -40,6 +45,12 @@ let sessionCount = 0; // answers that arrive after their session ended are dropp
 let state = board.emptyState();
 let etag = null;
 let loadCount = 0; // only the newest load's answer is shown
+let limits = null; // the shop's waiting limits, { STATUS: minutes | null }, once read
+let live = false; // the change stream is open: no polling
+let stopFollowing = null;
+
+// Seconds between two looks at the clocks on the cards: a minute's change shows within this.
+const CLOCK_TICK_MS = 15_000;
 
 function goToDay(day) {
   history.pushState(null, "", withDay(location.href, day));
@@ -68,6 +79,48 @@ function signedIn(me) {
   el.dayPicker.hidden = false;
   el.identity.hidden = false;
   showDay();
+  loadLimits();
+  stopFollowing?.();
+  stopFollowing = followChanges({ onChange: changeArrived, onReset: load, onUp: streamUp, onDown: streamDown });
+}
+
+let limitsCount = 0; // a read that began before a save must not undo it
+
+async function loadLimits() {
+  const mine = ++limitsCount;
+  const known = await fetchLimits();
+  if (known === null || !account || mine !== limitsCount) return;
+  showLimits(known);
+}
+
+function showLimits(known) {
+  limits = known;
+  if (state.board) tickClocks();
+}
+
+// ---- live: the change stream, or the poll while it is down
+
+function changeArrived(change) {
+  const next = applyChange(state, change);
+  if (next === state) return;
+  const touched = touchedStatuses(state, next, change.card.id);
+  state = next;
+  drawColumns(touched);
+  if (detailsOpenFor() === change.card.id) tellDetails();
+}
+
+function streamUp() {
+  live = true;
+  el.live.hidden = true;
+  // What changed between the last read and the stream's opening is in no event: read once more.
+  if (account && state.board) load();
+}
+
+function streamDown() {
+  live = false;
+  if (!account) return;
+  el.live.textContent = "Live updates: reconnecting…";
+  el.live.hidden = false;
 }
 
 // Show who is signed in and what they may do; also after an admin changed their own account.
@@ -79,7 +132,11 @@ function showAccount(me) {
   el.shopName.textContent = me.shop?.name ?? "";
   el.shopName.hidden = !me.shop;
   el.openPeople.hidden = !mayManagePeople(me);
-  if (!mayManagePeople(me)) closePeople();
+  el.openShop.hidden = !mayManagePeople(me);
+  if (!mayManagePeople(me)) {
+    closePeople();
+    closeShopSettings();
+  }
   el.readOnly.hidden = mayMove(me);
   el.newCard.hidden = !mayMove(me);
   document.body.classList.toggle("read-only", !mayMove(me));
@@ -104,6 +161,10 @@ function endSession(message) {
 
 function showSignedOut(message) {
   account = null;
+  stopFollowing?.();
+  stopFollowing = null;
+  live = false;
+  el.live.hidden = true;
   sessionCount += 1;
   loadCount += 1;
   cancelDrag();
@@ -193,7 +254,7 @@ async function refreshForever() {
   // drawBoard() only queues the redraw for the drop. After a failed load this keeps trying too,
   // so an unattended screen recovers by itself once the server is back.
   if (!document.hidden && !el.loadError.hidden && !account) await begin();
-  else if (!document.hidden && account && (state.board !== null || !el.loadError.hidden)) await load();
+  else if (!document.hidden && account && !live && (state.board !== null || !el.loadError.hidden)) await load();
   setTimeout(refreshForever, refreshIntervalFrom(location.search));
 }
 
@@ -236,6 +297,7 @@ function start() {
     movable: () => mayMove(account),
     onOpen: openCard,
     onHistory: (card) => openHistory(card, state.board.timezone),
+    limits: () => limits,
   });
   setUpMoves(el.columns, {
     state: () => state,
@@ -254,11 +316,17 @@ function start() {
   el.newCard.addEventListener("click", newCard);
   el.openAccount.addEventListener("click", () => account && openAccount(account));
   el.openPeople.addEventListener("click", () => account && openPeople(account));
+  setUpShopSettings((saved) => {
+    limitsCount += 1;
+    showLimits(saved);
+  });
+  el.openShop.addEventListener("click", () => account && openShopSettings());
   el.signOut.addEventListener("click", onSignOut);
   window.addEventListener("popstate", () => account && showDay());
   document.addEventListener("visibilitychange", () => !document.hidden && account && state.board && load());
   begin();
   setTimeout(refreshForever, refreshIntervalFrom(location.search));
+  setInterval(() => account && state.board && tickClocks(), CLOCK_TICK_MS);
 }
 
 start();

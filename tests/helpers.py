@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Every table a test may write to, emptied before each test.
 TABLES = (
     "shops", "appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures",
-    "idempotency_keys",
+    "idempotency_keys", "shop_settings", "displays",
 )
 
 

@@ -18,6 +18,7 @@ from board.accounts.identity import Identity, identity_from_session, identity_fr
 from board.accounts.roles import at_least
 from board.accounts.sessions import COOKIE_NAME
 from board.db import get_engine
+from board.shops import displays
 from board.errors import Forbidden, Unauthenticated
 
 PROTECTED_PREFIXES = ("/api/", "/metrics")
@@ -65,7 +66,8 @@ def check_request() -> None:
     g.identity = identity
     # Every transaction of this request acts for the credential's shop (board.db), and for no other.
     g.board_shop_id = identity.shop.id
-    if identity.session_id is not None and request.method in WRITE_METHODS:
+    # A cookie (a person's session, a display's) rides along on any request the browser sends.
+    if request.headers.get("Authorization") is None and request.method in WRITE_METHODS:
         refuse_foreign_origin()
     # A path or method that matches no view is answered by its 404 or 405, now that the caller is known.
     if needed is not None and not at_least(identity.role, needed):
@@ -86,9 +88,11 @@ def authenticate() -> Identity | None:
             return None
         return identity_from_token(get_engine(), secret.strip())
     cookie = request.cookies.get(COOKIE_NAME)
-    if cookie:
-        return identity_from_session(get_engine(), cookie)
-    return None
+    identity = identity_from_session(get_engine(), cookie) if cookie else None
+    display_cookie = request.cookies.get(displays.COOKIE_NAME)
+    if identity is None and display_cookie:
+        identity = displays.identity_from_display(get_engine(), display_cookie)
+    return identity
 
 
 def own_origin() -> str:

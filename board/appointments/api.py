@@ -4,7 +4,7 @@ The blueprint keeps its first name, "api": endpoint names such as "api.board" ar
 OpenAPI document and url_for know these routes.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, request, url_for
@@ -21,6 +21,7 @@ from board.http.shapes import Board, BatchConflict, BatchNotFound, Card, CardCon
 from board.http.limits import few_at_once
 from board.http.route_io import load_body, load_query, ok
 from board.retry import current_policy
+from board.shops import limits
 
 bp = Blueprint("api", __name__)
 
@@ -85,10 +86,13 @@ def board():
     first = query.get("from_") or query.get("to") or today()
     last = query.get("to") or first
     zone = shop_zone()
-    rows = cards.board_cards(get_engine(), first, last, zone)
-    response = ok(schemas.board_out(first, last, current_identity().shop.timezone, rows))
+    engine = get_engine()
+    rows = cards.board_cards(engine, first, last, zone)
+    late = limits.lateness(limits.get_settings(engine), datetime.now(UTC))
+    response = ok(schemas.board_out(first, last, current_identity().shop.timezone, rows, late))
     # The ETag is a hash of the body itself, so it changes exactly when the board does: a move
-    # (status, version, updated_at), a card entering or leaving the range, another day or zone.
+    # (status, version, updated_at), a card entering or leaving the range, another day or zone,
+    # a card turning late.
     # The query still runs; what a 304 saves is the transfer and the page's re-render.
     response.add_etag()
     # Kept by the browser alone, and only to revalidate: customer names are on it.

@@ -138,10 +138,11 @@ batch_move_in = BatchMoveIn()
 board_query = BoardQuery()
 
 
-def board_out(first: date, last: date, timezone: str, rows) -> dict:
+def board_out(first: date, last: date, timezone: str, rows, late=lambda row: False) -> dict:
+    """The board; `late(row)` says whether a card has waited past its status's limit (board.shops.limits)."""
     columns = {status: [] for status in STATUSES}
     for row in rows:
-        columns[row.status].append(card_out(row))
+        columns[row.status].append({**card_out(row), "late": late(row)})
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),

@@ -43,7 +43,15 @@ STORED_HEADERS = ("Location", "Retry-After")
 
 # Writes whose answers carry a secret (a session cookie, a token's secret): storing their answer
 # would store the secret in plain text, so a key is refused there.
-ANSWERS_WITH_SECRETS = frozenset({"accounts.sign_in", "accounts.create_token", "accounts.change_password"})
+ANSWERS_WITH_SECRETS = frozenset(
+    {
+        "accounts.sign_in",
+        "accounts.create_token",
+        "accounts.change_password",
+        "shops.create_display",
+        "shops.pair_display",
+    }
+)
 
 _KEY = re.compile(rf"[\x20-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
 

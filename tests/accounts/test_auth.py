@@ -35,7 +35,8 @@ def test_only_signing_in_and_the_api_description_are_public(app):
     public = {rule.endpoint for rule in app.url_map.iter_rules()
               if getattr(app.view_functions[rule.endpoint], "required_role", None) == PUBLIC}
 
-    assert public == {"accounts.sign_in", "openapi.document_json", "openapi.docs"}
+    # Pairing a display is signing in with a one-time code.
+    assert public == {"accounts.sign_in", "shops.pair_display", "openapi.document_json", "openapi.docs"}
 
 
 def assert_unauthenticated(response):

@@ -225,9 +225,10 @@ def test_operation_ids_are_unique_snake_case_names_of_what_they_do(document):
 
 def test_every_documented_address_answers_a_wrong_method_in_the_envelope(app, document, client_for):
     client = client_for(app)
-    for path in document["paths"]:
+    for path, operations in document["paths"].items():
         address = re.sub(r"\{[^}]+\}", "1", path)
-        response = client.put(address)
+        wrong = next(method for method in ("put", "patch", "post") if method not in operations)
+        response = client.open(address, method=wrong.upper())
 
         assert response.status_code == 405, address
         assert response.get_json()["error"]["code"] == "method_not_allowed", address
@@ -253,8 +254,14 @@ def test_every_write_that_takes_an_idempotency_key_documents_it_and_its_answers(
         for method, operation in operations.items()
         if any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
     }
-    writes = {(path, method) for path, method in documented_routes(app) if method in ("post", "patch", "delete")}
-    secret_answers = {("/api/session", "post"), ("/api/tokens", "post"), ("/api/me/password", "post")}
+    writes = {(path, method) for path, method in documented_routes(app) if method in ("post", "put", "patch", "delete")}
+    secret_answers = {
+        ("/api/session", "post"),
+        ("/api/tokens", "post"),
+        ("/api/me/password", "post"),
+        ("/api/displays", "post"),
+        ("/api/displays/pair", "post"),
+    }
     move = document["paths"]["/api/appointments/{appointment_id}/move"]["post"]["responses"]
 
     assert keyed == writes - secret_answers

@@ -115,7 +115,8 @@ def test_the_credential_functions_return_only_the_shop_id_of_the_one_matching_ro
         )
 
     assert tuple(found) == (shop_b, shop_a, shop_b, None, None)
-    assert kinds == ["bigint true search_path=pg_catalog, public"] * 3
+    # Three from 0007, two for displays from 0009 (a display by its secret, a pairing code).
+    assert kinds == ["bigint true search_path=pg_catalog, public"] * 5
     assert public_may_run is False
 
 

@@ -1,0 +1,129 @@
+"""The live board's page side in Chromium: time in status ticking, late cards, the shop settings panel, wall displays."""
+
+import json
+import re
+from datetime import UTC, datetime
+
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from board.db import as_operator
+from tests.browser.board_page import BoardPage, card
+from tests.factories import AppointmentFactory, Session
+
+def waited(engine, card_id: int, minutes: int) -> None:
+    """Make a card look as if it entered its status `minutes` ago (status_since once it exists, else updated_at)."""
+    with as_operator(), engine.begin() as conn:
+        columns = set(conn.scalars(text("SELECT column_name FROM information_schema.columns WHERE table_name = 'appointments'")))
+        since = "status_since" if "status_since" in columns else "updated_at"
+        conn.execute(
+            text(f"UPDATE appointments SET {since} = now() - make_interval(mins => :minutes) WHERE id = :id"),
+            {"minutes": minutes, "id": card_id},
+        )
+
+
+def set_limits(engine, limits: dict) -> None:
+    with as_operator(), engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO shop_settings (shop_id, status_limits) SELECT id, CAST(:limits AS jsonb) FROM shops WHERE slug = 'main'"),
+            {"limits": json.dumps(limits)},
+        )
+
+
+def card_node(page, card_id: int):
+    return page.locator(f'.card[data-id="{card_id}"]')
+
+
+def test_each_card_shows_its_time_in_status_and_it_ticks(app, new_page, live_server, staff_account):
+    ready = card(9, status="READY").id
+    Session.commit()
+    waited(app.extensions["board.engine"], ready, 80)
+    page = new_page()
+    page.clock.install(time=datetime.now(UTC))
+    board = BoardPage(page, live_server, staff_account).open()
+
+    expect(card_node(page, ready).locator(".waited")).to_have_text(re.compile(r"^Ready for 1 h 20 min"))
+    page.clock.run_for("01:00")
+
+    expect(card_node(page, ready).locator(".waited")).to_have_text(re.compile(r"^Ready for 1 h 21 min"))
+    expect(card_node(page, ready)).to_have_attribute("aria-label", re.compile(r", Ready for 1 h 21 min$"))
+    assert board.page.locator(".card.late").count() == 0
+
+
+def test_a_card_past_its_status_limit_is_marked_late(app, new_page, live_server, staff_account):
+    engine = app.extensions["board.engine"]
+    late, fresh = card(9, status="CHECKED_IN").id, card(10, status="CHECKED_IN").id
+    Session.commit()
+    waited(engine, late, 31)
+    set_limits(engine, {"CHECKED_IN": 30})
+    page = BoardPage(new_page(), live_server, staff_account).open().page
+
+    expect(card_node(page, late)).to_have_class(re.compile(r"\blate\b"))
+    expect(card_node(page, late).locator(".late-mark")).to_be_visible()
+    expect(card_node(page, late)).to_have_attribute("aria-label", re.compile(r", late$"))
+    expect(card_node(page, fresh)).not_to_have_class(re.compile(r"\blate\b"))
+    expect(card_node(page, fresh).locator(".late-mark")).to_be_hidden()
+
+
+def test_an_admin_sets_a_limit_in_the_panel_and_the_board_marks_late_cards_at_once(
+    app, new_page, live_server, make_account
+):
+    engine = app.extensions["board.engine"]
+    waiting = card(9, status="CHECKED_IN").id
+    Session.commit()
+    waited(engine, waiting, 45)
+    page = BoardPage(new_page(), live_server, make_account("admin")).open().page
+    expect(card_node(page, waiting)).not_to_have_class(re.compile(r"\blate\b"))
+
+    page.get_by_role("button", name="Shop settings").click()
+    dialog = page.locator("#shop-dialog")
+    dialog.get_by_label("Checked in (minutes)").fill("30")
+    dialog.get_by_role("button", name="Save limits").click()
+
+    expect(dialog.locator("#limits-message")).to_have_text("Limits saved.")
+    expect(card_node(page, waiting)).to_have_class(re.compile(r"\blate\b"))
+    with as_operator(), engine.connect() as conn:
+        assert conn.scalar(text("SELECT status_limits FROM shop_settings")) == {"CHECKED_IN": 30}
+
+
+def test_a_display_made_from_the_page_pairs_a_screen_by_its_link_and_is_revoked_from_it(
+    app, new_page, live_server, make_account
+):
+    today = AppointmentFactory(scheduled_at=datetime.now(UTC), customer="Ada Lovelace", title="Brakes", status="READY").id
+    Session.commit()
+    admin = BoardPage(new_page(permissions=["clipboard-read", "clipboard-write"]), live_server, make_account("admin")).open()
+    page = admin.page
+    page.get_by_role("button", name="Shop settings").click()
+    dialog = page.locator("#shop-dialog")
+    dialog.get_by_label("Show customers as initials on displays").check()
+    expect(dialog.locator("#initials-message")).to_have_text("Displays show initials.")
+    dialog.get_by_label("Name").fill("Workshop TV")
+    dialog.get_by_role("button", name="Make a display").click()
+    expect(dialog.get_by_label("Display link")).to_have_value(re.compile(r"/display#"))
+    link = dialog.get_by_label("Display link").input_value()
+    dialog.get_by_role("button", name="Copy").click()
+    expect(dialog.locator("#copy-link-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    code = link.split("#", 1)[1]
+    assert len(code) >= 22 and link.startswith(f"{live_server}/display#")
+
+    tv = new_page()
+    # ?refresh: the screen polls quickly while the change stream is down (it is, on a plain test server).
+    tv.goto(f"{live_server}/display?refresh=300#{code}")
+
+    expect(tv.locator(".column")).to_have_count(6)
+    expect(tv.locator(f'.card[data-id="{today}"] .customer')).to_have_text("A. L.")
+    expect(tv.locator(f'.card[data-id="{today}"] .waited')).to_have_text(re.compile(r"^Ready for"))
+    expect(tv.locator("button, input, select, textarea, a")).to_have_count(0)
+    assert code not in tv.url and "#" not in tv.url
+    tv.go_back()
+    tv.go_forward()
+    expect(tv.locator(".column")).to_have_count(6)
+    assert code not in tv.url
+    expect(dialog.locator("#displays-body tr")).to_have_count(1)
+
+    dialog.locator("#displays-body").get_by_role("button", name="Revoke Workshop TV").click()
+
+    expect(tv.locator("#display-message")).to_contain_text("This display is signed out")
+    expect(tv.locator(".card")).to_have_count(0)
+    assert tv.context.request.get(f"{live_server}/api/board").status == 401
