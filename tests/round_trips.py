@@ -1,4 +1,9 @@
-"""A proxy in front of PostgreSQL that counts round trips: each time a client speaks again after the server answered."""
+"""A proxy in front of PostgreSQL that counts round trips: the server's ReadyForQuery messages, one per Sync or simple query.
+
+A client waits for ReadyForQuery at the end of every exchange (a BEGIN, a ping, a statement, or a
+pipeline of several statements ended by one Sync), so their number is the round trips it made,
+whatever the timing of the bytes on the socket.
+"""
 
 import socket
 import tempfile
@@ -36,7 +41,7 @@ class RoundTrips:
 def _pump(source: socket.socket, target: socket.socket, on_data) -> None:
     try:
         while data := source.recv(65536):
-            on_data()
+            on_data(data)
             target.sendall(data)
     except OSError:
         pass
@@ -49,23 +54,28 @@ def _pump(source: socket.socket, target: socket.socket, on_data) -> None:
             end.close()
 
 
+READY_FOR_QUERY = ord("Z")
+
+
 def _carry(client: socket.socket, server_path: str, trips: RoundTrips) -> None:
     server = socket.socket(socket.AF_UNIX)
     server.connect(server_path)
-    # Who spoke last on this connection. The server's answer is noted before it is forwarded, so
-    # the client's next message, which needs that answer, always finds it noted.
-    last = ["server"]
+    # Every message from the server is a type byte and a length that counts itself (no SSL over a
+    # unix socket): split the stream into messages, counted before they are forwarded.
+    unread = bytearray()
 
-    def client_spoke():
-        if last[0] == "server":
-            trips._add_one()
-        last[0] = "client"
-
-    def server_spoke():
-        last[0] = "server"
+    def server_spoke(data: bytes) -> None:
+        unread.extend(data)
+        while len(unread) >= 5:
+            length = int.from_bytes(unread[1:5], "big")
+            if len(unread) < 1 + length:
+                return
+            if unread[0] == READY_FOR_QUERY:
+                trips._add_one()
+            del unread[: 1 + length]
 
     threading.Thread(target=_pump, args=(server, client, server_spoke), daemon=True).start()
-    _pump(client, server, client_spoke)
+    _pump(client, server, lambda data: None)
 
 
 @contextmanager
