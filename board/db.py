@@ -3,6 +3,7 @@
 import fcntl
 import logging
 import os
+import select
 import signal
 import sys
 import tempfile
@@ -10,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from pathlib import Path
 
 from alembic.config import Config
@@ -18,7 +20,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from board.config import POOLERS, ConfigError
 from board.sqlstates import Meaning, meaning_of, sqlstate_of
@@ -127,11 +129,11 @@ def make_engine(
     connection is lent a server connection one transaction at a time: PgBouncer refuses
     `options`, a session SET would stay behind on whichever server connection ran it, and a
     statement prepared on one server connection is missing on the next. So there the timeouts
-    are SET LOCAL at the start of every transaction, every use case runs in a transaction
-    (one_statement), and psycopg prepares nothing.
+    are SET LOCAL in every transaction (one_statement's too: see enter_shop_in_each_transaction),
+    and psycopg prepares nothing.
 
-    pool_pre_ping replaces a connection that died with the server; with connect_timeout an
-    unreachable server fails the request in seconds instead of hanging it.
+    A connection that died with the server is replaced at checkout (replace_dead_connections);
+    with connect_timeout an unreachable server fails the request in seconds instead of hanging it.
 
     Every transaction acts as `role` for one shop (see enter_shop_in_each_transaction).
     """
@@ -144,15 +146,38 @@ def make_engine(
         connect_args["prepare_threshold"] = None
     engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=connect_timeout_s + 1,
         connect_args=connect_args,
         execution_options={POOLED: pooler is not None, ROLE: role},
     )
+    replace_dead_connections(engine)
     enter_shop_in_each_transaction(engine, role, lock_timeout_ms if pooler else None, statement_timeout_ms)
     return engine
+
+
+def replace_dead_connections(engine: Engine) -> None:
+    """Replace a pooled connection at checkout when the server has closed it, without a round trip.
+
+    pool_pre_ping would send a query and wait for its answer at every checkout: a third of the
+    service's CPU per request (issue 18). An idle connection's socket has nothing to read unless
+    the server said something: a server that stopped or restarted sends its FATAL and closes, so
+    the socket reads as ready, and only then is the connection pinged (a notice or notification
+    can make it ready too) and, if dead, replaced by the pool (DisconnectionError at checkout
+    makes it reconnect). A connection that dies between this check and its use fails that one
+    request with 503, as with pre-ping, and is replaced on the next.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkout")
+    def replace_if_closed(dbapi_connection, record, proxy) -> None:
+        try:
+            readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+            if readable:
+                dialect.do_ping(dbapi_connection)
+        except (dialect.loaded_dbapi.Error, OSError, ValueError) as error:
+            raise DisconnectionError("the server closed this connection") from error
 
 
 # Which shop this transaction acts for: set by the permission check from the request's
@@ -189,45 +214,107 @@ def as_operator() -> Iterator[None]:
         _as_operator.reset(token)
 
 
-def _set_local(*names: str) -> str:
+# Which credential's shop this transaction acts for, when its shop is not known yet (the credential
+# lookup): (the SECURITY DEFINER function of migration 0007 that returns it, the credential's hash).
+_shop_of_credential: ContextVar[tuple[str, str] | None] = ContextVar("board_shop_of_credential", default=None)
+SHOP_OF_FUNCTIONS = frozenset({"board_shop_of_token", "board_shop_of_session"})
+
+
+@contextmanager
+def entering_shop_of(function: str, credential_hash: str) -> Iterator[None]:
+    """Run the transactions begun inside in the shop that `function` finds for the credential's hash.
+
+    The shop is found in the same statement that sets it, so looking a credential up costs
+    no round trip of its own. No such credential: no shop, and row security shows no row.
+    """
+    if function not in SHOP_OF_FUNCTIONS:
+        raise ValueError(f"not a function that finds a credential's shop: {function!r}")
+    token = _shop_of_credential.set((function, credential_hash))
+    try:
+        yield
+    finally:
+        _shop_of_credential.reset(token)
+
+
+@cache
+def _settings_statement(as_service: bool, shop_of: str | None, timeouts: bool) -> str:
     # set_config(..., true) is SET LOCAL as one parametrised statement: it lasts until the transaction ends.
-    return "SELECT " + ", ".join(f"set_config('{name}', :{name.replace('.', '_')}, true)" for name in names)
+    shop = f"coalesce({shop_of}(%(credential_hash)s)::text, '')" if shop_of else "%(board_shop_id)s"
+    settings = [f"set_config('board.shop_id', {shop}, true)"]
+    if as_service:
+        settings.insert(0, "set_config('role', %(role)s, true)")
+    if timeouts:
+        settings += ["set_config('lock_timeout', %(lock_timeout)s, true)",
+                     "set_config('statement_timeout', %(statement_timeout)s, true)"]  # fmt: skip
+    return "SELECT " + ", ".join(settings)
 
 
 def enter_shop_in_each_transaction(
     engine: Engine, role: str, lock_timeout_ms: int | None, statement_timeout_ms: int
 ) -> None:
-    """Begin every transaction as `role` (SET LOCAL ROLE) in the current shop, in one statement.
+    """Run every transaction as `role` (SET LOCAL ROLE) in the current shop, set by one statement.
 
     Per transaction, never per session: nothing is left on a pooled connection for the next
     request, and it is what a transaction-pooling PgBouncer needs (its timeouts travel in the
     same statement, since PgBouncer refuses them at connect). No shop known sets '', which row
     security matches with no row. The role is set even when the login role is that role
     already: it costs nothing in the same statement, and needs no query at connect to find out.
+
+    A transaction (engine.begin(), engine.connect()) runs that statement first. A connection in
+    autocommit (one_statement) sends it before each of its statements, in one pipeline ended by
+    one Sync: PostgreSQL runs everything up to a Sync as one transaction, so the setting holds
+    for that statement alone, and the pair costs one round trip, the statement's own.
     """
-    timeouts = ("lock_timeout", "statement_timeout") if lock_timeout_ms is not None else ()
-    as_service = text(_set_local("role", "board.shop_id", *timeouts))
-    as_operator = text(_set_local("board.shop_id", *timeouts))
+    timeouts = lock_timeout_ms is not None
     fixed = {"role": role, "lock_timeout": str(lock_timeout_ms), "statement_timeout": str(statement_timeout_ms)}
+
+    def settings() -> tuple[str, dict]:
+        credential = _shop_of_credential.get()
+        as_service = not _as_operator.get()
+        params = {"role": role} if as_service else {}
+        if timeouts:
+            params.update(lock_timeout=fixed["lock_timeout"], statement_timeout=fixed["statement_timeout"])
+        if credential is not None:
+            params["credential_hash"] = credential[1]
+            return _settings_statement(as_service, credential[0], timeouts), params
+        shop_id = current_shop_id()
+        params["board_shop_id"] = "" if shop_id is None else str(shop_id)
+        return _settings_statement(as_service, None, timeouts), params
 
     @event.listens_for(engine, "begin")
     def enter_shop(conn: Connection) -> None:
-        shop_id = current_shop_id()
-        settings = {**fixed, "board_shop_id": "" if shop_id is None else str(shop_id)}
-        if _as_operator.get():
-            settings.pop("role")
-            conn.execute(as_operator, settings)
-        else:
-            conn.execute(as_service, settings)
+        if not conn.connection.driver_connection.autocommit:
+            conn.exec_driver_sql(*settings())
+
+    @event.listens_for(engine, "do_execute")
+    def execute_in_shop(cursor, statement, parameters, context) -> bool | None:
+        connection = cursor.connection
+        if not connection.autocommit:
+            return None
+        with connection.pipeline():
+            connection.execute(*settings())
+            cursor.execute(statement, parameters)
+        return True
+
+    @event.listens_for(engine, "do_execute_no_params")
+    def execute_in_shop_no_params(cursor, statement, context) -> bool | None:
+        connection = cursor.connection
+        if not connection.autocommit:
+            return None
+        with connection.pipeline():
+            connection.execute(*settings())
+            cursor.execute(statement)
+        return True
 
 
 def one_statement(engine: Engine):
     """A connection for a use case that is a single statement; use it as `with one_statement(e) as conn`.
 
-    A transaction like any other: the shop and the role are set per transaction (a setting made
-    in autocommit would end with its own statement, and the next would run as the owner).
+    In autocommit, each statement is sent with the settings of its transaction (the role, the
+    shop, behind a pooler the timeouts) and one Sync: one round trip, no BEGIN or COMMIT. A
+    use case that also reads when its change matched nothing runs that read the same way.
     """
-    return engine.begin()
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 # What to do about each refusal at connect, by the SQLSTATE board.sqlstates recovers for it.

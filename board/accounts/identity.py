@@ -7,11 +7,12 @@ session is refused on the very next request, in every worker.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, bindparam, func, select, text, update
+from sqlalchemy import Engine, bindparam, func, select, update
 
 from board.accounts.roles import weaker_role
 from board.accounts.secrets import secret_hash
 from board.accounts.sessions import SESSION_LIFETIME
+from board.db import entering_shop_of, one_statement
 from board.models import ApiToken, Shop, User, UserSession
 
 # last_used_at / last_seen_at are noted at most this often: a write per request would cost
@@ -113,21 +114,12 @@ TOKEN_LOOKUP = _token_statement()
 SESSION_LOOKUP = _session_statement()
 
 
-def _entering_shop_of(function: str):
-    # The narrow path across shops (migration 0007): the SECURITY DEFINER function returns only the
-    # shop id of the row with this hash; the transaction then acts for that shop, and the lookup
+def _lookup(engine: Engine, shop_of: str, lookup, secret: str):
+    # The narrow path across shops (migration 0007): the SECURITY DEFINER function `shop_of` returns
+    # only the shop id of the row with this hash; the statement runs in that shop, and the lookup
     # itself runs under row security like any other query. No such row: no shop, no row found.
-    return text(f"SELECT set_config('board.shop_id', coalesce({function}(:credential_hash)::text, ''), true)")
-
-
-ENTER_SHOP_OF_TOKEN = _entering_shop_of("board_shop_of_token")
-ENTER_SHOP_OF_SESSION = _entering_shop_of("board_shop_of_session")
-
-
-def _lookup(engine: Engine, enter_shop, lookup, secret: str):
     credential = {"credential_hash": secret_hash(secret)}
-    with engine.begin() as conn:
-        conn.execute(enter_shop, credential)
+    with entering_shop_of(shop_of, credential["credential_hash"]), one_statement(engine) as conn:
         return conn.execute(lookup, credential).one_or_none()
 
 
@@ -136,7 +128,7 @@ def _shop(row) -> ShopOf:
 
 
 def identity_from_token(engine: Engine, secret: str) -> Identity | None:
-    row = _lookup(engine, ENTER_SHOP_OF_TOKEN, TOKEN_LOOKUP, secret)
+    row = _lookup(engine, "board_shop_of_token", TOKEN_LOOKUP, secret)
     if row is None:
         return None
     role = weaker_role(row.token_role, row.user_role) if row.token_role else row.user_role
@@ -153,7 +145,7 @@ def identity_from_token(engine: Engine, secret: str) -> Identity | None:
 
 
 def identity_from_session(engine: Engine, secret: str) -> Identity | None:
-    row = _lookup(engine, ENTER_SHOP_OF_SESSION, SESSION_LOOKUP, secret)
+    row = _lookup(engine, "board_shop_of_session", SESSION_LOOKUP, secret)
     if row is None:
         return None
     return Identity(

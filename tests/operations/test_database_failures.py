@@ -148,3 +148,19 @@ def test_database_down_under_a_running_app_gives_503_then_recovers_by_itself(own
     assert down.status_code == 503
     assert down.get_json()["error"]["code"] == "database_unavailable"
     assert back.status_code == 200
+
+
+def test_a_restarted_database_is_answered_200_on_the_first_request_after(own_server, client_for, make_app):
+    # The pooled connections died with the old server: each must be found dead at checkout and
+    # replaced, not used and answered 503 (what the pre-ping did, now without a round trip).
+    url = normalize_url(own_server.get_uri())
+    command.upgrade(alembic_config(url), "head")
+    app = make_app(DATABASE_URL=url.render_as_string(hide_password=False))
+    admin = create_user(app.extensions["board.engine"], username="ops", name="Ops", role="staff", password=PASSWORD)
+    _, token = create_token(app.extensions["board.engine"], user_id=admin.id, label="restart test")
+    client = client_for(app, {"Authorization": f"Bearer {token}"})
+    assert client.get("/api/board").status_code == 200
+
+    pg_ctl(own_server, "-w", "-m", "fast", "restart")
+
+    assert [client.get("/api/board").status_code for _ in range(3)] == [200, 200, 200]
