@@ -4,6 +4,7 @@ The routes are enumerated from the app's url_map, so a route added later without
 test_every_api_route_has_an_isolation_case until it has one.
 """
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -22,11 +23,15 @@ SHOP_TABLES = {
     "api_tokens": "shop_id",
     "sessions": "shop_id",
     "idempotency_keys": "shop_id",
+    "shop_settings": "shop_id",
+    "displays": "shop_id",
 }
 # No row of any table has this id: the answer to it is the answer for "missing".
 MISSING_ID = 987_654_321
 # Words only shop B's rows hold: none may appear in any answer to shop A's credentials.
-B_MARKERS = ("bo-south", "bea-south", "South garage", "B secret title", "B secret customer", "b-nightly")
+B_MARKERS = (
+    "bo-south", "bea-south", "South garage", "B secret title", "B secret customer", "b-nightly", "B lobby screen"
+)
 PASSWORD = factories.PASSWORD
 
 
@@ -37,6 +42,7 @@ class Shop:
     staff_id: int
     token_id: int
     card_id: int
+    display_id: int
     headers: dict
 
 
@@ -56,9 +62,14 @@ def shops(app, engine, client_for):
             secret = factories.token_for(admin, label="b-nightly" if key == "b" else "a-nightly")
             card = factories.AppointmentFactory(title=f"{marker} secret title", customer=f"{marker} secret customer")
             token_id = conn_scalar(engine, "SELECT id FROM api_tokens WHERE user_id = :u", u=admin.id)
-            made[key] = Shop(shop_id, admin.id, staff.id, token_id, card.id, {"Authorization": f"Bearer {secret}"})
+            made[key] = Shop(shop_id, admin.id, staff.id, token_id, card.id, 0, {"Authorization": f"Bearer {secret}"})
             factories.Session.commit()  # reading the ids began the factories' transaction in this shop: end it
-    for shop in made.values():
+    for key, shop in made.items():
+        display = client_for(app, shop.headers).post(
+            "/api/displays", json={"name": "B lobby screen" if key == "b" else "A lobby screen"}
+        )
+        assert display.status_code == 201, display.get_json()
+        shop.display_id = display.get_json()["data"]["id"]
         moved = client_for(app, shop.headers).post(
             f"/api/appointments/{shop.card_id}/move", json={"status": "CHECKED_IN", "version": 1}
         )
@@ -75,9 +86,14 @@ def every_shop_row(engine) -> dict:
     """Every row of every shop table, read as the owner (whose policy sees every shop): {table: {(shop, row)}}."""
     with as_operator(), engine.connect() as conn:
         return {
-            table: {(row[0], tuple(row[1:])) for row in conn.execute(text(f"SELECT {shop}, t.* FROM {table} AS t"))}
+            table: {(row[0], hashable(row[1:])) for row in conn.execute(text(f"SELECT {shop}, t.* FROM {table} AS t"))}
             for table, shop in SHOP_TABLES.items()
         }
+
+
+def hashable(values) -> tuple:
+    """A row's values, its JSON columns (a shop's limits) written out so that rows can go in a set."""
+    return tuple(json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value for value in values)
 
 
 def rows_of(snapshot: dict, shop_id: int) -> dict:
@@ -104,11 +120,14 @@ def requests_with_path_ids(b: Shop) -> dict:
         "api.move_appointment": {"json": {"status": "READY", "version": 2}},
         "accounts.revoke_token": {},
         "accounts.update_user": {"json": {"disabled": True, "name": "Taken over"}},
+        "shops.revoke_display": {},
     }
 
 
 def path_ids(shop: Shop) -> dict:
-    return {"appointment_id": shop.card_id, "token_id": shop.token_id, "user_id": shop.staff_id}
+    return {
+        "appointment_id": shop.card_id, "token_id": shop.token_id, "user_id": shop.staff_id, "display_id": shop.display_id
+    }
 
 
 # Routes with no id in their path act on the caller's own shop: what shop A's admin sends each.
@@ -125,6 +144,13 @@ REQUESTS_WITHOUT_PATH_IDS = {
     "accounts.revoke_all_tokens": ("POST", {}),
     "accounts.list_users": ("GET", {}),
     "accounts.create_user": ("POST", {"json": {"username": "cy", "name": "Cy", "role": "viewer", "password": PASSWORD}}),
+    "shops.get_limits": ("GET", {}),
+    "shops.set_limits": ("PUT", {"json": {"limits": {"READY": 120}}}),
+    "shops.get_display_settings": ("GET", {}),
+    "shops.set_display_settings": ("PUT", {"json": {"initials": True}}),
+    "shops.list_displays": ("GET", {}),
+    "shops.create_display": ("POST", {"json": {"name": "A hall screen"}}),
+    "shops.pair_display": ("POST", {"json": {"code": "no-such-pairing-code"}}),
 }
 # Served under /api but about the service, not a shop's rows.
 NOT_A_SHOPS = {"openapi.document_json", "openapi.docs"}
@@ -179,6 +205,7 @@ def assert_b_ids_answer_as_missing(app, engine, shops, client_for):
         "POST /api/appointments/<appointment_id:appointment_id>/move",
         "DELETE /api/tokens/<row_id:token_id>",
         "PATCH /api/users/<row_id:user_id>",
+        "DELETE /api/displays/<row_id:display_id>",
     } <= set(checked)
 
 
