@@ -57,7 +57,8 @@ class BoardRSGI:
         task = asyncio.current_task()
         self.streams.add(task)
         try:
-            await self.stream(protocol, protocol.response_stream(status, headers), body, identity, last_seen(scope))
+            transport = protocol.response_stream(status, without_length(headers))
+            await self.stream(protocol, transport, body, identity, last_seen(scope))
         except asyncio.CancelledError:
             pass  # the server is stopping: the stream ends cleanly, the client reconnects elsewhere
         finally:
@@ -95,6 +96,15 @@ class BoardRSGI:
 
 async def next_event(feed):
     return await anext(feed)
+
+
+def without_length(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The opening's headers for an endless answer: Flask's Content-Length (its one line) would end it there.
+
+    Granian ends the answer after that many bytes, drops the stream's channel, and every later
+    write fails as if the client had gone (and client_disconnect() resolves at once).
+    """
+    return [(name, value) for name, value in headers if name.lower() != "content-length"]
 
 
 def close_streams_on_stop(loop: asyncio.AbstractEventLoop, close: Callable[[], None]) -> None:

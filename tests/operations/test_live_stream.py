@@ -40,7 +40,7 @@ def read_until(response: http.client.HTTPResponse, wanted: bytes, within_s: floa
     deadline = time.monotonic() + within_s
     while wanted not in received:
         assert time.monotonic() < deadline, f"no {wanted!r} within {within_s} s; got {received!r}"
-        line = response.fp.readline()
+        line = response.readline()
         assert line, f"the stream ended before {wanted!r}; got {received!r}"
         received += line
     return received
@@ -85,7 +85,7 @@ def test_a_token_opens_a_stream_whose_retry_line_comes_at_once(live, app):
         assert response.getheader("X-Accel-Buffering") == "no"
         assert response.getheader("X-Content-Type-Options") == "nosniff"
         # Before any heartbeat could be due: the first bytes do not wait for a change.
-        assert response.fp.readline() == b"retry: 3000\n"
+        assert response.readline() == b"retry: 3000\n"
     finally:
         close(connection, response)
 
@@ -145,7 +145,7 @@ def test_open_streams_hold_no_app_thread_so_moves_and_healthz_still_answer(live,
 def test_a_graceful_stop_closes_open_streams_instead_of_waiting_for_them(database_url, api_headers):
     with granian(database_url, workers=1, threads=1) as server:
         connection, response = open_stream(server.port, api_headers)
-        read_until(response, b"retry: 3000\n", within_s=5)
+        read_until(response, b"retry: 3000\n\n", within_s=5)
 
         started = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
