@@ -67,15 +67,17 @@ class BoardRSGI:
     async def stream(self, protocol, transport, opening: bytes, identity, after: str | None) -> None:
         """Send the opening line at once, then each event as it comes and a heartbeat when none has.
 
-        A client that went away is noticed when a write to it fails, at the next heartbeat at the
-        latest: Granian 2.8's protocol.client_disconnect() resolved at once for an open stream here.
+        A client that goes away is noticed at once (protocol.client_disconnect()), and its feed closed.
         """
         await transport.send_bytes(opening)
         feed = live_events.events(identity, after)
         coming = asyncio.create_task(next_event(feed))
+        gone = asyncio.ensure_future(protocol.client_disconnect())
         try:
             while True:
-                done, _ = await asyncio.wait({coming}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait({coming, gone}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED)
+                if gone in done:
+                    return
                 if coming in done:
                     await transport.send_bytes(coming.result().encode())
                     coming = asyncio.create_task(next_event(feed))
@@ -84,6 +86,7 @@ class BoardRSGI:
         except (OSError, RuntimeError, StopAsyncIteration):
             return  # the connection closed under a write (RSGIProtocolClosed is a RuntimeError)
         finally:
+            gone.cancel()
             coming.cancel()
             # The feed may close only once nothing awaits it any more.
             await asyncio.gather(coming, return_exceptions=True)
