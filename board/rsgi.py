@@ -17,13 +17,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 
-from board.live import events as live_events
+from sqlalchemy import make_url
+
+from board.db import make_engine
 from board.live.api import IDENTITY_KEY
+from board.live.listener import LiveFeed
 
 STREAM_PATH = "/api/events"
 # A comment line this often keeps proxies and browsers from closing an idle stream (issue 17: at most 15 s).
 HEARTBEAT_S = 15.0
 HEARTBEAT = b": keep-alive\n\n"
+# Threads (and database connections) per worker that read events for its streams.
+LIVE_READERS = 2
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -36,11 +41,13 @@ class BoardRSGI:
         self.app_threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="board-app")
         self.streams: set[asyncio.Task] = set()
         self.heartbeat_s = float(os.environ.get("BOARD_LIVE_HEARTBEAT_S") or HEARTBEAT_S)
+        self.feed = live_feed(flask_app.config)
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         close_streams_on_stop(loop, self.close_streams)
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.feed.close()
         self.app_threads.shutdown(wait=True)
 
     async def __rsgi__(self, scope, protocol) -> None:
@@ -70,7 +77,7 @@ class BoardRSGI:
         A client that goes away is noticed at once (protocol.client_disconnect()), and its feed closed.
         """
         await transport.send_bytes(opening)
-        feed = live_events.events(identity, after)
+        feed = self.feed.events(identity, after)
         coming = asyncio.create_task(next_event(feed))
         gone = asyncio.ensure_future(protocol.client_disconnect())
         try:
@@ -95,6 +102,22 @@ class BoardRSGI:
     def close_streams(self) -> None:
         for task in list(self.streams):
             task.cancel()
+
+
+def live_feed(config) -> LiveFeed:
+    """The worker's feed: LISTEN on BOARD_LISTEN_URL (else DATABASE_URL), reads through an engine of its own."""
+    url = make_url(config["DATABASE_URL"])
+    engine = make_engine(
+        url,
+        pool_size=LIVE_READERS,
+        lock_timeout_ms=config["BOARD_DB_LOCK_TIMEOUT_MS"],
+        statement_timeout_ms=config["BOARD_DB_STATEMENT_TIMEOUT_MS"],
+        connect_timeout_s=config["BOARD_DB_CONNECT_TIMEOUT_S"],
+        pooler=config["BOARD_DB_POOLER"],
+        role=config["BOARD_DB_ROLE"],
+    )
+    listen_url = make_url(config["BOARD_LISTEN_URL"] or config["DATABASE_URL"]).set(drivername="postgresql")
+    return LiveFeed(engine, listen_url.render_as_string(hide_password=False), readers=LIVE_READERS)
 
 
 async def next_event(feed):
