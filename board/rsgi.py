@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from sqlalchemy import make_url
 
 from board.db import make_engine
-from board.live.api import IDENTITY_KEY
+from board.live.api import IDENTITY_KEY, START_KEY
 from board.live.listener import LiveFeed
 
 STREAM_PATH = "/api/events"
@@ -65,7 +65,7 @@ class BoardRSGI:
         self.streams.add(task)
         try:
             transport = protocol.response_stream(status, without_length(headers))
-            await self.stream(protocol, transport, body, identity, last_seen(scope))
+            await self.stream(protocol, transport, body, identity, last_seen(scope) or environ.get(START_KEY))
         except asyncio.CancelledError:
             pass  # the server is stopping: the stream ends cleanly, the client reconnects elsewhere
         finally:
