@@ -8,6 +8,8 @@ answer ends after that line and the browser reconnects after `retry`.
 
 from flask import Blueprint, Response, request
 
+from board.http.documented import Answer, documented
+
 from board.accounts.permissions import current_identity, requires
 from board.db import get_engine, one_statement
 from board.live.feed import LAST_SEQ
@@ -24,7 +26,37 @@ OPENING = f"retry: {RECONNECT_MS}\n\n"
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
+LAST_EVENT_ID = {
+    "in": "header",
+    "name": "Last-Event-ID",
+    "required": False,
+    "description": "The id of the last event received: the stream sends every change after it, then the live ones.",
+    "schema": {"type": "string"},
+}
+AFTER = {
+    "in": "query",
+    "name": "after",
+    "required": False,
+    "description": "As Last-Event-ID, for a client that cannot set headers (a browser's EventSource on first connect).",
+    "schema": {"type": "string"},
+}
+
+
 @bp.get("/api/events")
+@documented(
+    "stream_events",
+    "The shop's changes, live (Server-Sent Events)",
+    {
+        200: Answer(
+            "An endless text/event-stream: `retry:` at once, then `event: change` (id = the shop's change"
+            " sequence) for each change, `event: reset` when the given id cannot be resumed from, and a"
+            " comment at least every 15 s. See README, \"The live stream\".",
+            media_type="text/event-stream",
+        )
+    },
+    tag="live",
+    headers_in=(LAST_EVENT_ID, AFTER),
+)
 @requires("viewer")
 def open_stream():
     request.environ[IDENTITY_KEY] = current_identity()
