@@ -150,3 +150,13 @@ def test_a_change_through_one_instance_reaches_a_stream_on_another(live, app, da
         with EventStream(other.port, api_headers) as stream:
             card = new_card(live, api_headers)
             assert stream.read()["data"]["card"] == card
+
+
+def test_behind_pgbouncer_in_transaction_mode_the_listener_connects_directly(app, database_url, pgbouncer, api_headers):
+    pooled = pgbouncer.url_for(database_url).render_as_string(hide_password=False)
+    direct = database_url.render_as_string(hide_password=False)
+    with granian(database_url, workers=1, threads=2, DATABASE_URL=pooled, BOARD_DB_POOLER="transaction",
+                 BOARD_LISTEN_URL=direct) as server:  # fmt: skip
+        with EventStream(server.port, api_headers) as stream:
+            card = new_card(server, api_headers)
+            assert stream.read()["data"]["card"] == card
