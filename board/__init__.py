@@ -31,6 +31,7 @@ Environment variables:
                               process; more get 429 too_many_requests (default 1).
     BOARD_WORKERS, BOARD_THREADS, BOARD_BIND
                               Granian's worker processes, app threads per worker and address (board/serving.py).
+    BOARD_LIVE_HEARTBEAT_S    Seconds between the keep-alive comments of an idle /api/events stream (default 15).
 """
 
 from flask import Flask
@@ -81,10 +82,12 @@ def register_blueprints(app: Flask) -> None:
     from board.http import api_docs
     from board.accounts import api as accounts_api
     from board.appointments import api as appointments_api
+    from board.live import api as live_api
     from board.shops import api as shops_api
 
     app.register_blueprint(appointments_api.bp)
     app.register_blueprint(shops_api.bp)
+    app.register_blueprint(live_api.bp)
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(web.bp)

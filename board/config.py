@@ -24,6 +24,9 @@ DEFAULTS = {
     # The database role the service's queries run as (SET LOCAL ROLE in each transaction): it owns
     # nothing and cannot bypass row security, so each shop sees only its own rows. Made by the migrations.
     "BOARD_DB_ROLE": "board_app",
+    # Where each worker's one LISTEN connection for the live stream goes: DATABASE_URL unless set.
+    # Behind PgBouncer in transaction mode LISTEN does not work: set it to PostgreSQL itself.
+    "BOARD_LISTEN_URL": None,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BOARD_PUBLIC_URL": None,
     "BOARD_SECURE_COOKIES": False,

@@ -72,6 +72,8 @@ class Shop(Base):
     name: Mapped[str] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The shop's change sequence: the seq of its last event (see board.appointments.changes.with_event).
+    last_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     __table_args__ = (
         CheckConstraint("slug ~ '^[a-z0-9-]{1,64}$'", name="slug_format"),
@@ -92,6 +94,8 @@ class Appointment(Base):
     notes: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # When the card entered its status: the move that put it there, or its creation.
+    status_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # A deleted card keeps its row, so its history stays readable; nothing else sees it.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -124,9 +128,15 @@ class AppointmentEvent(Base):
     by_user_id: Mapped[int | None] = mapped_column(BigInteger)
     by_token_id: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The shop's change sequence number: one per change, in commit order, no gaps.
+    seq: Mapped[int] = mapped_column(BigInteger)
+    # The card at this version, as the event stream sends it (NULL for events from before 0008).
+    card: Mapped[dict | None] = mapped_column(JSONB)
 
     __table_args__ = (
         CheckConstraint(f"kind IN ({_EVENT_KIND_LIST_SQL})", name="kind"),
+        # Serves the stream's replay: one shop's events after n, in order.
+        UniqueConstraint("shop_id", "seq"),
         CheckConstraint(f"from_status IN ({_STATUS_LIST_SQL})", name="from_status"),
         CheckConstraint(f"to_status IN ({_STATUS_LIST_SQL})", name="to_status"),
         CheckConstraint("kind <> 'moved' OR (from_status IS NOT NULL AND to_status IS NOT NULL)", name="move_has_statuses"),

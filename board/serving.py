@@ -106,8 +106,9 @@ def worker_app():
         if os.getppid() != main_process.pid:  # it died before the request took effect
             os.kill(os.getpid(), signal.SIGTERM)
     from board import create_app
+    from board.rsgi import BoardRSGI
 
-    return create_app()
+    return BoardRSGI(create_app(), positive_setting("BOARD_THREADS", DEFAULT_THREADS))
 
 
 def granian_logging() -> dict:
@@ -133,11 +134,12 @@ def make_server(host: str, port: int, workers: int, threads: int):
         factory=True,
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.RSGI,
         http=HTTPModes.http1,
         websockets=False,
         workers=workers,
-        blocking_threads=threads,
+        # One thread runs the worker's event loop; Flask runs on BOARD_THREADS of board.rsgi's own.
+        blocking_threads=1,
         backlog=BACKLOG,
         backpressure=CONNECTIONS_PER_WORKER,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS, max_buffer_size=MAX_HEAD_BYTES),

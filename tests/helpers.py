@@ -154,3 +154,44 @@ def skip_unless_required(message: str, required: bool, required_by: str, tests: 
     if required:
         pytest.fail(f"{message} ({required_by} is set: {tests} must run)", pytrace=False)
     pytest.skip(message)
+
+
+class EventStream:
+    """A real Server-Sent Events client of GET /api/events over one socket: read(), one event at a time."""
+
+    def __init__(self, port: int, headers: dict, after: str | None = None, timeout: float = 10):
+        import http.client
+
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.connection.request("GET", "/api/events", headers={**headers, **({"Last-Event-ID": after} if after else {})})
+        self.response = self.connection.getresponse()
+        self.status = self.response.status
+
+    def read(self, within_s: float = 5) -> dict:
+        """The next event, as {"id", "event", "data"} (data parsed as JSON); comments and retry lines skipped."""
+        self.response.fp.raw._sock.settimeout(within_s)
+        event: dict = {}
+        while True:
+            line = self.response.readline()
+            assert line, "the stream ended"
+            line = line.decode().rstrip("\n")
+            if not line:
+                if "event" in event:
+                    return event
+                event = {}
+                continue
+            name, _, value = line.partition(": ")
+            if name in ("id", "event"):
+                event[name] = value
+            elif name == "data":
+                event["data"] = json.loads(value)
+
+    def close(self) -> None:
+        self.response.close()
+        self.connection.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -53,11 +53,13 @@ def granian(database_url: URL, *, workers: int = 1, threads: int = 2, **environm
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(
-        DATABASE_URL=database_url.render_as_string(hide_password=False),
-        BOARD_BIND=f"127.0.0.1:{port}",
-        BOARD_WORKERS=str(workers),
-        BOARD_THREADS=str(threads),
-        **environment,
+        {
+            "DATABASE_URL": database_url.render_as_string(hide_password=False),
+            "BOARD_BIND": f"127.0.0.1:{port}",
+            "BOARD_WORKERS": str(workers),
+            "BOARD_THREADS": str(threads),
+            **environment,  # may name another DATABASE_URL (PgBouncer's)
+        }
     )
     with tempfile.TemporaryDirectory(prefix="board-served-") as folder:
         log = Path(folder) / "server.log"

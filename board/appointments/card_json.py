@@ -17,4 +17,5 @@ def card_out(row) -> dict:
         "status": row.status,
         "version": row.version,
         "updated_at": utc_iso(row.updated_at),
+        "status_since": utc_iso(row.status_since),
     }

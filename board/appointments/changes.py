@@ -16,21 +16,25 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    DateTime,
     Engine,
     Row,
     Select,
     bindparam,
+    exists,
     func,
     insert,
     literal,
     select,
+    text,
+    true,
     update,
 )
 from sqlalchemy.sql.selectable import CTE
 
 from board.appointments.card_json import card_out
 from board.errors import NotFound, VersionConflict, VersionExhausted
-from board.models import VERSION_MAX, Appointment, AppointmentEvent
+from board.models import CURRENT_SHOP_SQL, VERSION_MAX, Appointment, AppointmentEvent, Shop
 from board.db import one_statement, request_transaction, transaction
 
 if TYPE_CHECKING:
@@ -47,7 +51,10 @@ CARD_COLUMNS = (
     Appointment.status,
     Appointment.version,
     Appointment.updated_at,
+    Appointment.status_since,
 )
+# Where a change rings: the payload is '<shop_id>:<seq>', never the data (board.live reads that as its shop).
+CHANGES_CHANNEL = "board_changes"
 LIVE = Appointment.deleted_at.is_(None)
 
 # Built once: a statement made per call costs more Python than the round trip it sends.
@@ -65,13 +72,41 @@ def by_params(by: Actor) -> dict:
     return {"by_user_id": by.user_id, "by_token_id": by.token_id}
 
 
+def card_snapshot(card: CTE) -> ColumnElement:
+    """The card as jsonb, times in UTC without an offset (board.live.feed renders it as card_out does)."""
+    pairs = []
+    for column in CARD_COLUMNS:
+        value = card.c[column.key]
+        if isinstance(column.type, DateTime):
+            value = func.timezone("UTC", value)
+        pairs += [literal(column.key), value]
+    return func.jsonb_build_object(*pairs)
+
+
 def with_event(kind: str, card: CTE, event: Mapping[str, ColumnElement] | None = None) -> Select:
     """Select the card that `card` (an INSERT or UPDATE ... RETURNING) wrote, and insert its event of `kind`.
 
     The one place an event row is written: at the card's new version and time, by the author in
-    the statement's by_user_id and by_token_id parameters, with `event`'s columns. If `card`
-    wrote no row, no event is written either.
+    the statement's by_user_id and by_token_id parameters, with `event`'s columns and the card
+    itself at that version. If `card` wrote no row, no event is written either, and no number taken.
+
+    The event's seq is the shop's next (shops.last_seq + 1, taken by the same statement). The
+    shop's row stays locked until the change commits, so the shop's changes commit in sequence
+    order: a reader never sees n+1 without n, and a rolled-back change gives its number back.
+    It is taken after the card's row is locked (the seq CTE waits for `card`), the order every
+    change and batch keeps, so the two locks never deadlock. The same statement rings
+    CHANGES_CHANNEL with '<shop_id>:<seq>', delivered when (and only if) the change commits.
     """
+    seq = (
+        update(Shop)
+        .where(Shop.id == text(CURRENT_SHOP_SQL), exists(select(card.c.id)))
+        .values(last_seq=Shop.last_seq + 1)
+        .returning(
+            Shop.last_seq,
+            func.pg_notify(CHANGES_CHANNEL, func.concat(Shop.id, ":", Shop.last_seq)).label("rung"),
+        )
+        .cte("seq")
+    )
     values = {
         "appointment_id": card.c.id,
         "version": card.c.version,
@@ -79,9 +114,12 @@ def with_event(kind: str, card: CTE, event: Mapping[str, ColumnElement] | None =
         "at": card.c.updated_at,
         "by_user_id": bindparam("by_user_id", type_=BigInteger),
         "by_token_id": bindparam("by_token_id", type_=BigInteger),
+        "seq": seq.c.last_seq,
+        "card": card_snapshot(card),
         **(event or {}),
     }
-    written = insert(AppointmentEvent).from_select(list(values), select(*values.values())).cte("event")
+    numbered = select(*values.values()).select_from(card.join(seq, true()))
+    written = insert(AppointmentEvent).from_select(list(values), numbered).cte("event")
     return select(*(card.c[column.key] for column in CARD_COLUMNS)).add_cte(written)
 
 

@@ -44,14 +44,17 @@ def _json_value(field: str, value):
     return value
 
 
+def by_out(row) -> dict | None:
+    """Who made an event: the account, and the token's label when it came through one."""
+    return None if row.by_username is None else {"username": row.by_username, "name": row.by_name, "token": row.by_token}
+
+
 def event_out(row) -> dict:
     item = {
         "kind": row.kind,
         "version": row.version,
         "at": utc_iso(row.at),
-        "by": None
-        if row.by_username is None
-        else {"username": row.by_username, "name": row.by_name, "token": row.by_token},
+        "by": by_out(row),
     }
     if row.kind == "moved":
         # The fields a move item had before events existed, so scripts that read history keep working.

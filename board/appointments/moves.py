@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, select
+from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, case, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from board.appointments import changes
@@ -23,7 +23,11 @@ class Move:
 
 MOVE = changes.versioned_change(
     "moved",
-    {"status": bindparam("to_status")},
+    {
+        "status": bindparam("to_status"),
+        # A move within its status leaves the card's clock alone.
+        "status_since": case((Appointment.status == bindparam("to_status"), Appointment.status_since), else_=func.now()),
+    },
     lambda changed: {"from_status": changed.c.old_status, "to_status": changed.c.status},
     before=("status",),
 )
@@ -74,11 +78,8 @@ def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move], by: Ac
                 "their range. Nothing was moved.",
                 conflicts=[card_out(card) for card in exhausted],
             )
-        # Cannot conflict: the rows are locked and their versions checked.
-        moved = {
-            move.appointment_id: changes.apply(conn, move.appointment_id, move.version, moving_to(move.status), by)
-            for move in sorted(moves, key=lambda m: m.appointment_id)
-        }
-        return [moved[m.appointment_id] for m in moves]
+        # Cannot conflict: the rows are locked and their versions checked. In the batch's order, so
+        # its events are numbered in that order (the rows are locked already: no deadlock).
+        return [changes.apply(conn, m.appointment_id, m.version, moving_to(m.status), by) for m in moves]
 
     return changes.run(engine, retry, transaction)

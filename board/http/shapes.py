@@ -20,6 +20,8 @@ class Card(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     version = fields.Integer(required=True)
     updated_at = fields.DateTime(required=True)
+    # When the card entered its status: the move that put it there, or its creation.
+    status_since = fields.DateTime(required=True)
 
 
 class BoardCard(Card):

@@ -30,12 +30,8 @@ DEFAULTS = Settings(limits={})
 
 
 def waiting_since(card) -> datetime:
-    """When the card's wait in its present status began.
-
-    The card's status_since (the move that put it there, or its creation) once the live stream's
-    migration adds it; before that, updated_at stands in (an edit restarts the clock).
-    """
-    return getattr(card, "status_since", None) or card.updated_at
+    """When the card's wait in its present status began: the move that put it there, or its creation."""
+    return card.status_since
 
 
 def lateness(settings: Settings, now: datetime) -> Callable[[object], bool]:

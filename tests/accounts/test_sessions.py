@@ -230,8 +230,8 @@ def test_moves_from_before_accounts_show_by_null(client, engine):
     card = AppointmentFactory(status="READY", version=2)
     with engine.begin() as conn:
         conn.execute(text(
-            "INSERT INTO appointment_events (appointment_id, kind, from_status, to_status, version)"
-            " VALUES (:id, 'moved', 'SCHEDULED', 'READY', 2)"
+            "INSERT INTO appointment_events (appointment_id, kind, from_status, to_status, version, seq)"
+            " VALUES (:id, 'moved', 'SCHEDULED', 'READY', 2, 2)"
         ), {"id": card.id})
 
     history = client.get(f"/api/appointments/{card.id}/history").get_json()["data"]

@@ -134,7 +134,7 @@ def test_events_migration_turns_moves_into_events_and_back(scratch_database):
             assert conn.execute(text("SELECT notes, deleted_at FROM appointments WHERE id = 1")).one() == ("", None)
             assert "appointment_moves" not in table_names(url)
             conn.execute(text("UPDATE appointments SET deleted_at = now(), version = 2 WHERE id = 2"))
-            conn.execute(text("INSERT INTO appointment_events (appointment_id, version, kind) VALUES (2, 2, 'deleted')"))
+            conn.execute(text("INSERT INTO appointment_events (appointment_id, version, kind, seq) VALUES (2, 2, 'deleted', 5)"))
 
         command.downgrade(forcing(config), "0002")
         with engine.connect() as conn:
@@ -158,9 +158,9 @@ def fill(url) -> None:
                 " ('Tyre swap', 'Alan', '2026-12-02 10:00+00', 'SCHEDULED', 2, now())"
             ))
             conn.execute(text(
-                "INSERT INTO appointment_events (appointment_id, version, kind, from_status, to_status, by_user_id)"
-                " VALUES (1, 1, 'created', NULL, NULL, 1), (1, 2, 'moved', 'SCHEDULED', 'CHECKED_IN', 1),"
-                " (2, 1, 'created', NULL, NULL, 1), (2, 2, 'deleted', NULL, NULL, 1)"
+                "INSERT INTO appointment_events (appointment_id, version, kind, from_status, to_status, by_user_id, seq)"
+                " VALUES (1, 1, 'created', NULL, NULL, 1, 1), (1, 2, 'moved', 'SCHEDULED', 'CHECKED_IN', 1, 2),"
+                " (2, 1, 'created', NULL, NULL, 1, 3), (2, 2, 'deleted', NULL, NULL, 1, 4)"
             ))
     finally:
         engine.dispose()

@@ -8,7 +8,7 @@ the service's role. A display's shop is found by hash alone through SECURITY DEF
 as tokens' and sessions' are.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-25
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 
 revision: str = "0009"
 # Re-pointed to the live stream's 0008 when both are merged.
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,95 @@
+"""A shop's change events as the stream sends them, read from the event log as that shop (row security)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from sqlalchemy import Engine, bindparam, func, select
+
+from board.appointments.card_json import card_out, utc_iso
+from board.appointments.history import by_out
+from board.db import acting_for, one_statement
+from board.live.events import Event
+from board.models import ApiToken, AppointmentEvent, Shop, User
+
+# Events read at once, by a replay or by a shop's live reader; more are read page by page.
+PAGE = 500
+
+EVENTS_AFTER = (
+    select(
+        AppointmentEvent.seq,
+        AppointmentEvent.kind,
+        AppointmentEvent.at,
+        AppointmentEvent.appointment_id,
+        AppointmentEvent.version,
+        AppointmentEvent.from_status,
+        AppointmentEvent.to_status,
+        AppointmentEvent.card,
+        User.username.label("by_username"),
+        User.name.label("by_name"),
+        ApiToken.label.label("by_token"),
+    )
+    .outerjoin(User, User.id == AppointmentEvent.by_user_id)
+    .outerjoin(ApiToken, ApiToken.id == AppointmentEvent.by_token_id)
+    .where(AppointmentEvent.seq > bindparam("after"))
+    .order_by(AppointmentEvent.seq)
+    .limit(PAGE)
+)
+# Row security leaves one row: the shop's own.
+LAST_SEQ = select(Shop.last_seq)
+# Events from before migration 0008 have no card to send: replay starts after them.
+FIRST_KEPT = select(func.min(AppointmentEvent.seq)).where(AppointmentEvent.card.is_not(None))
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a stream starts: after `start`, and whether the client must start over (reset)."""
+
+    start: int
+    reset: bool
+
+
+def read_after(engine: Engine, shop_id: int, after: int) -> list[Event]:
+    """Shop `shop_id`'s change events after seq `after`, in order, at most PAGE of them."""
+    with acting_for(shop_id), one_statement(engine) as conn:
+        return [change_event(row) for row in conn.execute(EVENTS_AFTER, {"after": after})]
+
+
+def position(engine: Engine, shop_id: int, after: str | None) -> Position:
+    """Where a stream that last saw `after` (None: nothing) starts, as shop `shop_id`.
+
+    Live from now without an id; from `after` when it is a seq this shop has kept; else a reset
+    at the last change (not a number, beyond the last, or older than the events that carry a card).
+    """
+    with acting_for(shop_id), one_statement(engine) as conn:
+        last = conn.scalar(LAST_SEQ) or 0
+        first_kept = conn.scalar(FIRST_KEPT)
+    if after is None:
+        return Position(last, reset=False)
+    if not (after.isascii() and after.isdigit()) or int(after) > last:
+        return Position(last, reset=True)
+    oldest_replayable = (last if first_kept is None else first_kept) - 1
+    if int(after) < oldest_replayable:
+        return Position(last, reset=True)
+    return Position(int(after), reset=False)
+
+
+def reset_event(last: int) -> Event:
+    return Event(last, "reset", {"seq": last})
+
+
+def change_event(row) -> Event:
+    data = {"seq": row.seq, "kind": row.kind, "at": utc_iso(row.at), "by": by_out(row), "card": card_at(row)}
+    if row.kind == "moved":
+        data.update(from_status=row.from_status, to_status=row.to_status)
+    return Event(row.seq, "change", data)
+
+
+def card_at(row) -> dict:
+    """The card at the event's version, as GET /api/appointments/<id> answered it then."""
+    if row.kind == "deleted":
+        return {"id": row.appointment_id, "version": row.version, "deleted": True}
+    card = dict(row.card)
+    for name in ("scheduled_at", "updated_at", "status_since"):
+        card[name] = datetime.fromisoformat(card[name]).replace(tzinfo=UTC)
+    return card_out(SimpleNamespace(**card))
