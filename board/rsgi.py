@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from sqlalchemy import make_url
 
 from board.db import make_engine
-from board.live.api import IDENTITY_KEY, START_KEY
+from board.live.events import IDENTITY_KEY, START_KEY
 from board.live.listener import LiveFeed
 
 STREAM_PATH = "/api/events"

@@ -12,14 +12,11 @@ from board.http.documented import Answer, documented
 
 from board.accounts.permissions import current_identity, requires
 from board.db import get_engine, one_statement
+from board.live.events import IDENTITY_KEY, START_KEY
 from board.live.feed import LAST_SEQ
 
 bp = Blueprint("live", __name__)
 
-# Where the opening hands the caller to the stream that follows it (board.rsgi reads it).
-IDENTITY_KEY = "board.live.identity"
-# The last change before the headers went out: a stream opened without an id is live from there.
-START_KEY = "board.live.start"
 # How long a browser waits before it reconnects a dropped stream.
 RECONNECT_MS = 3000
 OPENING = f"retry: {RECONNECT_MS}\n\n"

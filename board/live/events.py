@@ -3,6 +3,12 @@
 import json
 from dataclasses import dataclass
 
+# Where the route that opens a stream hands what follows to the loop that holds it (board.rsgi):
+# the caller, and the last change before the headers went out (a stream opened without an id is
+# live from there).
+IDENTITY_KEY = "board.live.identity"
+START_KEY = "board.live.start"
+
 
 @dataclass(frozen=True)
 class Event:

@@ -29,7 +29,9 @@ def test_create_returns_201_card_and_location(client):
     assert card["version"] == 1
     assert datetime.fromisoformat(card["updated_at"]).utcoffset() == timedelta(0)
     assert card["notes"] == ""
-    assert set(card) == {"id", "title", "customer", "scheduled_at", "notes", "status", "version", "updated_at"}
+    assert set(card) == {
+        "id", "title", "customer", "scheduled_at", "notes", "status", "version", "updated_at", "status_since"
+    }
 
 
 def test_create_accepts_an_initial_status_and_trims_text(client):

@@ -151,6 +151,8 @@ REQUESTS_WITHOUT_PATH_IDS = {
     "shops.list_displays": ("GET", {}),
     "shops.create_display": ("POST", {"json": {"name": "A hall screen"}}),
     "shops.pair_display": ("POST", {"json": {"code": "no-such-pairing-code"}}),
+    # Its opening only here (the test client ends it there); what streams carry: tests/operations/test_live_feed.py.
+    "live.open_stream": ("GET", {}),
 }
 # Served under /api but about the service, not a shop's rows.
 NOT_A_SHOPS = {"openapi.document_json", "openapi.docs"}
