@@ -20,6 +20,8 @@ export function followChanges(hooks) {
     source = new EventSource(lastSeq === null ? "/api/events" : `/api/events?after=${encodeURIComponent(lastSeq)}`);
     source.addEventListener("open", () => {
       failures = 0;
+      // Said on the page too, for styles and for tests that must know the stream is open.
+      document.documentElement.dataset.live = "open";
       hooks.onUp();
     });
     source.addEventListener("change", (event) => {
@@ -33,6 +35,7 @@ export function followChanges(hooks) {
     });
     source.addEventListener("error", () => {
       if (stopped) return;
+      document.documentElement.dataset.live = "down";
       hooks.onDown();
       if (source.readyState === EventSource.CLOSED) {
         source = null;

@@ -10,14 +10,13 @@ from sqlalchemy import text
 from board.db import as_operator
 from tests.browser.board_page import BoardPage, card
 from tests.factories import AppointmentFactory, Session
+from tests.served import granian
 
 def waited(engine, card_id: int, minutes: int) -> None:
-    """Make a card look as if it entered its status `minutes` ago (status_since once it exists, else updated_at)."""
+    """Make a card look as if it entered its status `minutes` ago."""
     with as_operator(), engine.begin() as conn:
-        columns = set(conn.scalars(text("SELECT column_name FROM information_schema.columns WHERE table_name = 'appointments'")))
-        since = "status_since" if "status_since" in columns else "updated_at"
         conn.execute(
-            text(f"UPDATE appointments SET {since} = now() - make_interval(mins => :minutes) WHERE id = :id"),
+            text("UPDATE appointments SET status_since = now() - make_interval(mins => :minutes) WHERE id = :id"),
             {"minutes": minutes, "id": card_id},
         )
 
@@ -127,3 +126,33 @@ def test_a_display_made_from_the_page_pairs_a_screen_by_its_link_and_is_revoked_
     expect(tv.locator("#display-message")).to_contain_text("This display is signed out")
     expect(tv.locator(".card")).to_have_count(0)
     assert tv.context.request.get(f"{live_server}/api/board").status == 401
+
+
+def test_a_move_in_one_page_reaches_another_page_and_a_display_within_a_second(
+    app, database_url, new_page, make_account
+):
+    now = datetime.now(UTC)
+    moved = AppointmentFactory(scheduled_at=now, customer="Ada Lovelace", title="Brakes").id
+    Session.commit()
+    admin = make_account("admin")
+    # Served as in production (Granian's RSGI holds the streams); polling is off in every page.
+    with granian(database_url, workers=1, threads=4) as server:
+        one = BoardPage(new_page(), server.url, admin).open(day=now.date().isoformat())
+        two = BoardPage(new_page(), server.url, admin).open(day=now.date().isoformat())
+        api, origin = one.page.context.request, {"Origin": server.url}
+        assert api.put(f"{server.url}/api/shop/display", data={"initials": True}, headers=origin).status == 200
+        made = api.post(f"{server.url}/api/displays", data={"name": "Waiting room"}, headers=origin)
+        assert made.status == 201, made.text()
+        tv = new_page()
+        tv.goto(f"{server.url}/display?refresh=600000{made.json()['data']['link']}")
+        for page in (one.page, two.page, tv):
+            expect(page.locator("html")).to_have_attribute("data-live", "open")
+        expect(tv.locator(f'.card[data-id="{moved}"] .customer')).to_have_text("A. L.")
+
+        one.page.locator(f'.card[data-id="{moved}"] select').select_option("READY")
+
+        in_ready = f'[data-status="READY"] .card[data-id="{moved}"]'
+        expect(two.page.locator(in_ready)).to_be_visible(timeout=1000)
+        expect(tv.locator(in_ready)).to_be_visible(timeout=1000)
+        expect(tv.locator(f'{in_ready} .customer')).to_have_text("A. L.")
+        assert "Ada Lovelace" not in tv.locator(".board, main").first.inner_text()
