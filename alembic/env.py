@@ -11,11 +11,11 @@ after the last step, rolls every step back and leaves the database as it was.
 import logging
 import sys
 
-from alembic import context
 from alembic.operations import Operations, ops, toimpl
 from alembic.util import CommandError
 from sqlalchemy import create_engine, pool, text
 
+from alembic import context
 from board.models import Base
 
 config = context.config

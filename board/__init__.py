@@ -44,9 +44,9 @@ from flask import Flask
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the board app; test_config overrides the environment."""
     from board import config, errors
+    from board.accounts import permissions
     from board.http import idempotency
     from board.http.route_io import AppointmentIdConverter
-    from board.accounts import permissions
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load(test_config))
@@ -64,8 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from board import db, logs, retry
-    from board.http import compression, headers, limits
     from board.accounts import passwords
+    from board.http import compression, headers, limits
 
     logs.init_app(app)
     headers.init_app(app)
@@ -79,9 +79,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from board import metrics, web
-    from board.http import api_docs
     from board.accounts import api as accounts_api
     from board.appointments import api as appointments_api
+    from board.http import api_docs
     from board.live import api as live_api
     from board.shops import api as shops_api
 

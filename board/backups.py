@@ -71,11 +71,13 @@ def rows_held(url: URL) -> dict[str, int]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            tables = conn.scalars(text(
-                "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables"
-                " WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')"
-                " AND table_name <> 'alembic_version' ORDER BY table_name"
-            )).all()
+            tables = conn.scalars(
+                text(
+                    "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables"
+                    " WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+                    " AND table_name <> 'alembic_version' ORDER BY table_name"
+                )
+            ).all()
             counts = {table.rsplit(".", 1)[-1]: conn.scalar(text(f"SELECT count(*) FROM {table}")) for table in tables}
     finally:
         engine.dispose()
@@ -103,8 +105,18 @@ def restore(url: URL, dump: Path, *, confirmed: bool = False) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{incoming}"'))
         conn.execute(text(f'CREATE DATABASE "{incoming}"'))
     try:
-        run([tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction",
-             "--dbname", conninfo, str(dump)], env)
+        run(
+            [
+                tool("pg_restore"),
+                "--no-owner",
+                "--exit-on-error",
+                "--single-transaction",
+                "--dbname",
+                conninfo,
+                str(dump),
+            ],
+            env,
+        )
     except BackupError:
         with server(url) as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{incoming}"'))

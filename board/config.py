@@ -85,7 +85,9 @@ def _validated(settings: dict) -> dict:
             raise ConfigError(f"{name} must be at least 1, got {settings[name]}.")
     settings["BOARD_SECURE_COOKIES"] = str(settings["BOARD_SECURE_COOKIES"]).lower() in ("1", "true", "yes")
     if settings["BOARD_PASSWORD_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"):
-        raise ConfigError(f"BOARD_PASSWORD_PROFILE is not an argon2-cffi profile: {settings['BOARD_PASSWORD_PROFILE']!r}.")
+        raise ConfigError(
+            f"BOARD_PASSWORD_PROFILE is not an argon2-cffi profile: {settings['BOARD_PASSWORD_PROFILE']!r}."
+        )
     if settings["BOARD_DB_POOLER"] not in (None, *POOLERS):
         raise ConfigError(
             f"BOARD_DB_POOLER must be unset or 'transaction' (PgBouncer in transaction pooling mode), "

@@ -394,9 +394,17 @@ def refuse_unsafe_role(where: str, role: str, unsafe: list) -> None:
     if found.superuser is None:
         reason = "does not exist: run `alembic upgrade head`, or set BOARD_DB_ROLE to the role it made"
     else:
-        what = "a superuser" if found.superuser else "allowed to bypass row security" if found.bypasses else "a table owner"
+        what = (
+            "a superuser"
+            if found.superuser
+            else "allowed to bypass row security"
+            if found.bypasses
+            else "a table owner"
+        )
         through = "" if found.rolname == role else f" through its membership of {found.rolname}"
-        reason = f"is {what}{through}, so it would see every shop's rows: use a role that owns nothing and has NOBYPASSRLS"
+        reason = (
+            f"is {what}{through}, so it would see every shop's rows: use a role that owns nothing and has NOBYPASSRLS"
+        )
     raise ConfigError(f"The database role board's queries run as at {where}, {role}, {reason}.")
 
 

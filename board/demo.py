@@ -9,8 +9,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from board.appointments import cards
 from board.accounts import users
+from board.appointments import cards
 from board.db import acting_for, as_operator, get_engine
 from board.errors import NotFound
 from board.retry import RetryPolicy

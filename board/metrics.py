@@ -18,7 +18,6 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from board.http.documented import Answer, documented
 from board.accounts.permissions import requires
 from board.errors import (
     BadRequest,
@@ -33,6 +32,7 @@ from board.errors import (
     VersionConflict,
     WrongCurrentPassword,
 )
+from board.http.documented import Answer, documented
 from board.sqlstates import Meaning, meaning_of
 
 KINDS = ("single", "batch")

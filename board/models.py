@@ -6,9 +6,9 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    ForeignKeyConstraint,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -139,7 +139,9 @@ class AppointmentEvent(Base):
         UniqueConstraint("shop_id", "seq"),
         CheckConstraint(f"from_status IN ({_STATUS_LIST_SQL})", name="from_status"),
         CheckConstraint(f"to_status IN ({_STATUS_LIST_SQL})", name="to_status"),
-        CheckConstraint("kind <> 'moved' OR (from_status IS NOT NULL AND to_status IS NOT NULL)", name="move_has_statuses"),
+        CheckConstraint(
+            "kind <> 'moved' OR (from_status IS NOT NULL AND to_status IS NOT NULL)", name="move_has_statuses"
+        ),
         # One event per version: the database itself refuses a doubled change. It also serves
         # the history query (one card, ordered by version).
         UniqueConstraint("shop_id", "appointment_id", "version"),

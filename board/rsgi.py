@@ -82,7 +82,9 @@ class BoardRSGI:
         gone = asyncio.ensure_future(protocol.client_disconnect())
         try:
             while True:
-                done, _ = await asyncio.wait({coming, gone}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    {coming, gone}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED
+                )
                 if gone in done:
                     return
                 if coming in done:
@@ -163,7 +165,11 @@ def last_seen(scope) -> str | None:
 
 async def read_body(scope, protocol, limit: int) -> bytes:
     """The request body, at most `limit` bytes: one more than Flask accepts is enough to refuse it (413)."""
-    if scope.method not in BODY_METHODS and "content-length" not in scope.headers and "transfer-encoding" not in scope.headers:
+    if (
+        scope.method not in BODY_METHODS
+        and "content-length" not in scope.headers
+        and "transfer-encoding" not in scope.headers
+    ):
         return b""
     chunks, size = [], 0
     async for chunk in protocol:

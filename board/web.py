@@ -21,7 +21,6 @@ def index() -> Response:
     return response
 
 
-
 @bp.get("/display")
 def display() -> Response:
     """Serve the wall display's page; a pairing code comes in the fragment, which no server sees."""

@@ -266,7 +266,9 @@ def make_token(engine) -> str:
     secret = new_secret(TOKEN_PREFIX)
     with engine.begin() as conn:
         user_id = conn.scalar(
-            text("INSERT INTO users (username, name, role, password_hash) VALUES ('bench', 'Bench', 'staff', :h) RETURNING id"),
+            text(
+                "INSERT INTO users (username, name, role, password_hash) VALUES ('bench', 'Bench', 'staff', :h) RETURNING id"
+            ),
             {"h": hash_password(new_secret())},
         )
         conn.execute(
@@ -378,8 +380,19 @@ def run_pooler_mode(server, url, engine, seconds: int, logfile) -> list[dict]:
         app_server, port = start_app_server(bouncer.url_for(url), logfile, pooled)
         try:
             log(f"k6: {POOLER_VUS} VUs, {ALL_CARDS} cards, {POOLED_PGBOUNCER}")
-            runs.append(run_k6(server, app_server, port, engine, POOLER_VUS, ALL_CARDS, seconds, POOLED_PGBOUNCER,
-                               extra=[bouncer_process]))
+            runs.append(
+                run_k6(
+                    server,
+                    app_server,
+                    port,
+                    engine,
+                    POOLER_VUS,
+                    ALL_CARDS,
+                    seconds,
+                    POOLED_PGBOUNCER,
+                    extra=[bouncer_process],
+                )
+            )
         finally:
             stop(app_server)
     return runs
@@ -422,7 +435,9 @@ def open_streams(port: int, count: int, within_s: float = 60) -> list[socket.soc
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     needed = count + 256
     if soft < needed:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (needed if hard == resource.RLIM_INFINITY else min(needed, hard), hard))
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE, (needed if hard == resource.RLIM_INFINITY else min(needed, hard), hard)
+        )
     request = (
         f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\n"
         "Accept: text/event-stream\r\n\r\n"
@@ -622,8 +637,15 @@ NOTE_WORDS = (
 ).split()
 
 
-def http_call(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
-              conn: http.client.HTTPConnection | None = None, timeout: float = 10):
+def http_call(
+    port: int,
+    method: str,
+    path: str,
+    headers: dict | None = None,
+    body: bytes | None = None,
+    conn: http.client.HTTPConnection | None = None,
+    timeout: float = 10,
+):
     """One request; answers (status, headers, body). A new connection unless `conn` is given."""
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -689,7 +711,9 @@ class Cycles:
                 self.next_card += 1
                 started = time.perf_counter()
                 try:
-                    status, _, body = http_call(self.port, "GET", f"/api/appointments/{card_id}", headers, conn=self.conn)
+                    status, _, body = http_call(
+                        self.port, "GET", f"/api/appointments/{card_id}", headers, conn=self.conn
+                    )
                     if status != 200:
                         errors.append(f"read {status}")
                         continue
@@ -742,7 +766,9 @@ def flood_sign_ins(port: int, threads: int, seconds: float, results) -> None:
             # service still hashes the password (against a dummy hash) to answer in constant time.
             body = json.dumps({"username": f"nobody-{uuid.uuid4().hex[:12]}", "password": "not the password"})
             try:
-                status, _, _ = http_call(port, "POST", "/api/session", {"Content-Type": "application/json"}, body.encode())
+                status, _, _ = http_call(
+                    port, "POST", "/api/session", {"Content-Type": "application/json"}, body.encode()
+                )
             except OSError:
                 status = "no answer"
             with lock:
@@ -932,7 +958,17 @@ def fmt(value, spec=".1f", suffix="") -> str:
     return "-" if value is None else f"{value:{spec}}{suffix}"
 
 
-def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, args, credentials=None, flood=None, big=None, streams=None) -> str:
+def render(
+    info: dict,
+    settings: dict,
+    runs: list[dict],
+    scale: dict | None,
+    args,
+    credentials=None,
+    flood=None,
+    big=None,
+    streams=None,
+) -> str:
     limits = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "pgbench"}
     lines = [
         "| run | clients | cards | cycles/s | moves/s (200) | p50 ms | p95 ms | p99 ms | 409 rate | 5xx rate | service/limit | app CPU ms/cycle | db CPU ms/cycle | k6 CPU ms/cycle | lost moves |",
@@ -1025,7 +1061,9 @@ def render(info: dict, settings: dict, runs: list[dict], scale: dict | None, arg
 
 def pooler_cost(runs: list[dict]) -> list[str]:
     """BOARD_DB_POOLER=transaction against the direct run at the same load, per cycle."""
-    by_route = {r["route"]: r for r in runs if r["tool"] == "k6" and (r["clients"], r["cards"]) == (POOLER_VUS, ALL_CARDS)}
+    by_route = {
+        r["route"]: r for r in runs if r["tool"] == "k6" and (r["clients"], r["cards"]) == (POOLER_VUS, ALL_CARDS)
+    }
     direct = by_route.get(DIRECT)
     if direct is None or len(by_route) < 2:
         return []
@@ -1067,7 +1105,9 @@ def pooler_cost(runs: list[dict]) -> list[str]:
     return [*lines, ""]
 
 
-def targets(runs: list[dict], limits: dict, scale: dict | None, flood: dict | None = None, big: dict | None = None) -> list[str]:
+def targets(
+    runs: list[dict], limits: dict, scale: dict | None, flood: dict | None = None, big: dict | None = None
+) -> list[str]:
     """The issue's targets, each with this run's value and whether it was met."""
     service = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "k6" and r["route"] == DIRECT}
     lines = []

@@ -47,6 +47,7 @@ let etag = null;
 let loadCount = 0; // only the newest load's answer is shown
 let limits = null; // the shop's waiting limits, { STATUS: minutes | null }, once read
 let live = false; // the change stream is open: no polling
+let readWhileDown = false; // the board shown was read while the stream was not open
 let stopFollowing = null;
 
 // Seconds between two looks at the clocks on the cards: a minute's change shows within this.
@@ -112,8 +113,9 @@ function changeArrived(change) {
 function streamUp() {
   live = true;
   el.live.hidden = true;
-  // What changed between the last read and the stream's opening is in no event: read once more.
-  if (account && state.board) load();
+  // What changed between a read made while the stream was down and its opening is in no event:
+  // read once more. A stream that opens again after a read made live needs nothing.
+  if (account && state.board && readWhileDown) load();
 }
 
 function streamDown() {
@@ -200,6 +202,7 @@ function showDay() {
 }
 
 async function load() {
+  readWhileDown = !live;
   const mine = ++loadCount;
   const shown = state.board !== null;
   let result;

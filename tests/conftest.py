@@ -4,10 +4,10 @@ import os
 import uuid
 
 import pytest
-from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
+from alembic import command
 from board import create_app
 from board.db import acting_for, as_operator, normalize_url, start_embedded
 from tests import factories
@@ -116,7 +116,9 @@ def app(make_app):
     engine = app.extensions["board.engine"]
     with as_operator(), engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-        shop_id = conn.scalar(text("INSERT INTO shops (slug, name, timezone) VALUES ('main', 'Main shop', 'UTC') RETURNING id"))
+        shop_id = conn.scalar(
+            text("INSERT INTO shops (slug, name, timezone) VALUES ('main', 'Main shop', 'UTC') RETURNING id")
+        )
     factories.Session.configure(bind=engine)
     with acting_for(shop_id):
         yield app
@@ -196,7 +198,8 @@ def inject_fault(engine):
             conn.execute(text("CREATE SEQUENCE fault_attempts"))
             # The trigger runs as the service's role, which may use only what it is granted.
             conn.execute(text("GRANT USAGE ON SEQUENCE fault_attempts TO board_app"))
-            conn.execute(text(f"""
+            conn.execute(
+                text(f"""
                 CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $$
                 DECLARE n bigint := nextval('fault_attempts');
                 BEGIN
@@ -204,10 +207,14 @@ def inject_fault(engine):
                         RAISE EXCEPTION 'injected fault' USING ERRCODE = '{sqlstate}';
                     END IF;
                     RETURN NEW;
-                END $$"""))
-            conn.execute(text(
-                "CREATE TRIGGER inject_fault BEFORE INSERT ON appointment_events"
-                " FOR EACH ROW EXECUTE FUNCTION inject_fault()"))
+                END $$""")
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER inject_fault BEFORE INSERT ON appointment_events"
+                    " FOR EACH ROW EXECUTE FUNCTION inject_fault()"
+                )
+            )
 
     def attempts() -> int:
         with as_operator(), engine.connect() as conn:

@@ -21,8 +21,16 @@ from board.models import ApiToken
 ROOT = Path(__file__).resolve().parents[1]
 # Every table a test may write to, emptied before each test.
 TABLES = (
-    "shops", "appointments", "appointment_events", "users", "api_tokens", "sessions", "sign_in_failures",
-    "idempotency_keys", "shop_settings", "displays",
+    "shops",
+    "appointments",
+    "appointment_events",
+    "users",
+    "api_tokens",
+    "sessions",
+    "sign_in_failures",
+    "idempotency_keys",
+    "shop_settings",
+    "displays",
 )
 
 
@@ -131,11 +139,14 @@ def counting_statements(engine, fragment: str):
         event.remove(engine, "before_cursor_execute", record)
 
 
-def http_json(method: str, url: str, body=None, timeout: float = 30, headers: dict | None = None) -> tuple[int, dict, dict]:
+def http_json(
+    method: str, url: str, body=None, timeout: float = 30, headers: dict | None = None
+) -> tuple[int, dict, dict]:
     """Send one real HTTP request, with `headers` besides the JSON content type; return (status, body, headers)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read()), dict(response.headers)
@@ -163,7 +174,9 @@ class EventStream:
         import http.client
 
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        self.connection.request("GET", "/api/events", headers={**headers, **({"Last-Event-ID": after} if after else {})})
+        self.connection.request(
+            "GET", "/api/events", headers={**headers, **({"Last-Event-ID": after} if after else {})}
+        )
         self.response = self.connection.getresponse()
         self.status = self.response.status
 

@@ -105,8 +105,11 @@ def test_the_foundation_imports_no_feature_and_no_request_handling():
             (routes_imported_from_below, [("board.http.idempotency", "board.accounts.api")]),
         ),
         (
-            {"errors.py": "from board.schemas import card_out\nfrom board.sqlstates import sqlstate_of",
-             "schemas.py": "", "sqlstates.py": ""},
+            {
+                "errors.py": "from board.schemas import card_out\nfrom board.sqlstates import sqlstate_of",
+                "schemas.py": "",
+                "sqlstates.py": "",
+            },
             (foundation_importing_above, [("board.errors", "board.schemas")]),
         ),
     ],

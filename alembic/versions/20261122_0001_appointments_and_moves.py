@@ -26,6 +26,7 @@ DOWNGRADE_LOSES = {
     "moves": "SELECT count(*) FROM appointment_moves",
 }
 
+
 def upgrade() -> None:
     op.create_table(
         "appointments",

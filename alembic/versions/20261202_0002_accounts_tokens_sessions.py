@@ -29,6 +29,7 @@ DOWNGRADE_LOSES = {
     "moves' authors": "SELECT count(*) FROM appointment_moves WHERE by_user_id IS NOT NULL OR by_token_id IS NOT NULL",
 }
 
+
 def _timestamp(name: str, **kwargs) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), **kwargs)
 
@@ -81,9 +82,7 @@ def upgrade() -> None:
         _now("last_seen_at"),
         _timestamp("expires_at", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_sessions_user_id_users"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_sessions_user_id_users"), ondelete="CASCADE"),
         sa.UniqueConstraint("secret_hash", name=op.f("uq_sessions_secret_hash")),
     )
     op.create_index(op.f("ix_sessions_user_id"), "sessions", ["user_id"])

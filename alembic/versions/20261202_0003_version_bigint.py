@@ -20,16 +20,31 @@ depends_on: str | Sequence[str] | None = None
 # Nothing: the downgrade fails rather than cut a version short.
 DOWNGRADE_LOSES: dict[str, str] = {}
 
+
 def upgrade() -> None:
-    op.alter_column("appointments", "version", type_=sa.BigInteger(), existing_type=sa.Integer(),
-                    existing_nullable=False, existing_server_default="1")
-    op.alter_column("appointment_moves", "version", type_=sa.BigInteger(), existing_type=sa.Integer(),
-                    existing_nullable=False)
+    op.alter_column(
+        "appointments",
+        "version",
+        type_=sa.BigInteger(),
+        existing_type=sa.Integer(),
+        existing_nullable=False,
+        existing_server_default="1",
+    )
+    op.alter_column(
+        "appointment_moves", "version", type_=sa.BigInteger(), existing_type=sa.Integer(), existing_nullable=False
+    )
 
 
 def downgrade() -> None:
     # Fails, changing nothing, if a version has grown past integer's range: it would not fit.
-    op.alter_column("appointment_moves", "version", type_=sa.Integer(), existing_type=sa.BigInteger(),
-                    existing_nullable=False)
-    op.alter_column("appointments", "version", type_=sa.Integer(), existing_type=sa.BigInteger(),
-                    existing_nullable=False, existing_server_default="1")
+    op.alter_column(
+        "appointment_moves", "version", type_=sa.Integer(), existing_type=sa.BigInteger(), existing_nullable=False
+    )
+    op.alter_column(
+        "appointments",
+        "version",
+        type_=sa.Integer(),
+        existing_type=sa.BigInteger(),
+        existing_nullable=False,
+        existing_server_default="1",
+    )

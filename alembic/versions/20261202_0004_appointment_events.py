@@ -34,6 +34,7 @@ DOWNGRADE_LOSES = {
     "card events other than moves": "SELECT count(*) FROM appointment_events WHERE kind <> 'moved'",
 }
 
+
 def upgrade() -> None:
     op.add_column("appointments", sa.Column("notes", sa.Text(), server_default="", nullable=False))
     op.add_column("appointments", sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))

@@ -23,6 +23,7 @@ depends_on: str | Sequence[str] | None = None
 # without them a client's retry of a write it already made would make it twice.
 DOWNGRADE_LOSES = {"stored answers to Idempotency-Keys": "SELECT count(*) FROM idempotency_keys"}
 
+
 def upgrade() -> None:
     op.create_table(
         "idempotency_keys",

@@ -46,9 +46,7 @@ def upgrade() -> None:
         UPDATE shops s SET last_seq = coalesce((SELECT max(seq) FROM appointment_events e WHERE e.shop_id = s.id), 0)""")
     op.alter_column("appointment_events", "seq", nullable=False)
     # Serves the stream's replay: one shop's events after n, in order.
-    op.create_unique_constraint(
-        op.f("uq_appointment_events_shop_id_seq"), "appointment_events", ["shop_id", "seq"]
-    )
+    op.create_unique_constraint(op.f("uq_appointment_events_shop_id_seq"), "appointment_events", ["shop_id", "seq"])
 
     op.add_column(
         "appointments",

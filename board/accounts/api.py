@@ -6,12 +6,12 @@ from board import metrics
 from board.accounts import sessions, tokens, users
 from board.accounts.permissions import current_identity, public, requires
 from board.accounts.schemas import (
+    TOKEN_PAGE_MAX,
     account_out,
     password_change_in,
     sign_in_in,
     token_in,
     token_out,
-    TOKEN_PAGE_MAX,
     token_page_query,
     user_in,
     user_out,
@@ -21,8 +21,8 @@ from board.db import get_engine
 from board.errors import envelope
 from board.http.client_address import client_address
 from board.http.documented import Answer, documented
-from board.http.shapes import Account, Me, NewToken, RevokedAll, SignedOut, Token, UserOut, ValidationError
 from board.http.route_io import load_body, load_query, ok
+from board.http.shapes import Account, Me, NewToken, RevokedAll, SignedOut, Token, UserOut, ValidationError
 
 bp = Blueprint("accounts", __name__)
 

@@ -14,7 +14,6 @@ from board.errors import BoardError
 from board.models import ROLES
 from board.shops.shops import list_shops, shop_for_command
 
-
 ROLE_CHOICE = click.Choice(ROLES)
 
 
@@ -71,7 +70,8 @@ tokens_cli = OperatorGroup("tokens", help="Manage API tokens for scripts.")
 def create_user_command(username, role, name, shop_slug, password_stdin):
     """Add an account to a shop."""
     fields = validated(
-        user_in, {"username": username, "name": name or username, "role": role, "password": read_password(password_stdin)}
+        user_in,
+        {"username": username, "name": name or username, "role": role, "password": read_password(password_stdin)},
     )
     shop = fail_on_board_error(lambda: shop_for_command(get_engine(), shop_slug))
     with acting_for(shop.id):

@@ -18,8 +18,8 @@ from board.accounts.identity import Identity, identity_from_session, identity_fr
 from board.accounts.roles import at_least
 from board.accounts.sessions import COOKIE_NAME
 from board.db import get_engine
-from board.shops import displays
 from board.errors import Forbidden, Unauthenticated
+from board.shops import displays
 
 PROTECTED_PREFIXES = ("/api/", "/metrics")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

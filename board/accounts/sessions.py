@@ -98,4 +98,3 @@ def insert_session(conn: Connection, user_id: int) -> str:
 def sign_out(engine: Engine, session_id: int) -> None:
     with transaction(engine) as conn:
         conn.execute(delete(UserSession).where(UserSession.id == session_id))
-

@@ -111,7 +111,6 @@ def revoke_token(engine: Engine, token_id: int, owner_id: int | None = None) -> 
         return conn.execute(_select_tokens().where(ApiToken.id == token_id)).one()
 
 
-
 def revoke_all_tokens(engine: Engine, owner_id: int) -> int:
     """Revoke every active token of `owner_id`; return how many."""
     with transaction(engine) as conn:

@@ -91,10 +91,7 @@ def update_user(
         if user_id in admins and not stays_admin and len(admins) == 1:
             raise LastAdmin()
         user = conn.execute(
-            update(User)
-            .where(User.id == user_id)
-            .values(**values, updated_at=func.now())
-            .returning(*USER_COLUMNS)
+            update(User).where(User.id == user_id).values(**values, updated_at=func.now()).returning(*USER_COLUMNS)
         ).one_or_none()
         if user is None:
             raise NotFound("No such account.")

@@ -17,9 +17,9 @@ from board.appointments.card_json import card_out
 from board.db import get_engine
 from board.http import compression
 from board.http.documented import Answer, documented
-from board.http.shapes import Board, BatchConflict, BatchNotFound, Card, CardConflict, Deleted, Event, Health
 from board.http.limits import few_at_once
 from board.http.route_io import load_body, load_query, ok
+from board.http.shapes import BatchConflict, BatchNotFound, Board, Card, CardConflict, Deleted, Event, Health
 from board.retry import current_policy
 from board.shops import limits
 

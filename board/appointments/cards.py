@@ -15,6 +15,7 @@ from board.errors import NotFound
 from board.models import Appointment
 from board.retry import RetryPolicy
 
+
 def _create_statement():
     """One statement: the card at version 1 and its `created` event."""
     created = (
@@ -74,15 +75,16 @@ def _edit_statement(fields: tuple[str, ...]):
             pairs += [
                 literal(name),
                 case(
-                    (old.is_distinct_from(new), func.jsonb_build_object("from", _as_json(name, old), "to", _as_json(name, new))),
+                    (
+                        old.is_distinct_from(new),
+                        func.jsonb_build_object("from", _as_json(name, old), "to", _as_json(name, new)),
+                    ),
                     else_=None,
                 ),
             ]
         return {"changes": func.jsonb_strip_nulls(func.jsonb_build_object(*pairs))}
 
-    return changes.versioned_change(
-        "edited", {name: bindparam(f"new_{name}") for name in fields}, event, before=fields
-    )
+    return changes.versioned_change("edited", {name: bindparam(f"new_{name}") for name in fields}, event, before=fields)
 
 
 def edit_card(
@@ -127,5 +129,3 @@ def board_cards(engine: Engine, first: date, last: date, zone: ZoneInfo) -> list
     )
     with one_statement(engine) as conn:
         return conn.execute(statement).all()
-
-

@@ -33,9 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.sql.selectable import CTE
 
 from board.appointments.card_json import card_out
+from board.db import one_statement, request_transaction, transaction
 from board.errors import NotFound, VersionConflict, VersionExhausted
 from board.models import CURRENT_SHOP_SQL, VERSION_MAX, Appointment, AppointmentEvent, Shop
-from board.db import one_statement, request_transaction, transaction
 
 if TYPE_CHECKING:
     from board.retry import RetryPolicy
@@ -186,7 +186,9 @@ def apply(conn: Connection, appointment_id: int, version: int, change: Change, b
     raise VersionConflict(current=card_out(current))
 
 
-def change_card(engine: Engine, retry: "RetryPolicy", appointment_id: int, version: int, change: Change, by: Actor) -> Row:
+def change_card(
+    engine: Engine, retry: "RetryPolicy", appointment_id: int, version: int, change: Change, by: Actor
+) -> Row:
     """Change one card if its version is still `version`: the one way a move, an edit or a delete is made."""
 
     def change_at_version(conn: Connection) -> Row:

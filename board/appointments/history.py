@@ -46,7 +46,9 @@ def _json_value(field: str, value):
 
 def by_out(row) -> dict | None:
     """Who made an event: the account, and the token's label when it came through one."""
-    return None if row.by_username is None else {"username": row.by_username, "name": row.by_name, "token": row.by_token}
+    return (
+        None if row.by_username is None else {"username": row.by_username, "name": row.by_name, "token": row.by_token}
+    )
 
 
 def event_out(row) -> dict:

@@ -26,7 +26,9 @@ MOVE = changes.versioned_change(
     {
         "status": bindparam("to_status"),
         # A move within its status leaves the card's clock alone.
-        "status_since": case((Appointment.status == bindparam("to_status"), Appointment.status_since), else_=func.now()),
+        "status_since": case(
+            (Appointment.status == bindparam("to_status"), Appointment.status_since), else_=func.now()
+        ),
     },
     lambda changed: {"from_status": changed.c.old_status, "to_status": changed.c.status},
     before=("status",),
@@ -58,9 +60,7 @@ def move_cards(engine: Engine, retry: RetryPolicy, moves: Sequence[Move], by: Ac
     """
 
     def transaction(conn: Connection) -> list[Row]:
-        locked = {
-            card.id: card for card in conn.execute(LOCK_IN_ID_ORDER, {"ids": [m.appointment_id for m in moves]})
-        }
+        locked = {card.id: card for card in conn.execute(LOCK_IN_ID_ORDER, {"ids": [m.appointment_id for m in moves]})}
         missing = [m.appointment_id for m in moves if m.appointment_id not in locked]
         if missing:
             raise NotFound("Some appointments do not exist; nothing was moved.", missing=missing)

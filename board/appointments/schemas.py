@@ -33,9 +33,7 @@ class Notes(fields.String):
 
 
 def _status(**kwargs) -> fields.String:
-    return fields.String(
-        validate=validate.OneOf(STATUSES, error="Must be one of: {choices}."), **kwargs
-    )
+    return fields.String(validate=validate.OneOf(STATUSES, error="Must be one of: {choices}."), **kwargs)
 
 
 def _version() -> fields.Integer:

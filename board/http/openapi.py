@@ -401,8 +401,24 @@ def build_document(app: Flask) -> dict:
         component={"type": "string", "enum": error_codes(), "description": "Every code an error can carry."},
     )
     for schema in (
-        Card, Board, Event, Deleted, Account, ShopOut, Me, UserOut, Token, NewToken, RevokedAll, SignedOut, Health,
-        Limits, DisplaySettings, DisplayOut, NewDisplay, Paired,
+        Card,
+        Board,
+        Event,
+        Deleted,
+        Account,
+        ShopOut,
+        Me,
+        UserOut,
+        Token,
+        NewToken,
+        RevokedAll,
+        SignedOut,
+        Health,
+        Limits,
+        DisplaySettings,
+        DisplayOut,
+        NewDisplay,
+        Paired,
     ):
         spec.components.schema(_schema_name(schema), schema=schema)
     for kind in ERROR_KINDS:

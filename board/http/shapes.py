@@ -27,7 +27,9 @@ class Card(Schema):
 class BoardCard(Card):
     late = fields.Boolean(
         required=True,
-        metadata={"description": "It has waited in its status longer than the shop's limit for it (GET /api/shop/limits)."},
+        metadata={
+            "description": "It has waited in its status longer than the shop's limit for it (GET /api/shop/limits)."
+        },
     )
 
 
@@ -148,32 +150,43 @@ StatusLimits = Schema.from_dict(_minutes_per_status(), name="StatusLimits")
 
 class Limits(Schema):
     limits = fields.Nested(
-        StatusLimits, required=True, metadata={"description": "Minutes each status may hold a card before it is late; null: no limit."}
+        StatusLimits,
+        required=True,
+        metadata={"description": "Minutes each status may hold a card before it is late; null: no limit."},
     )
 
 
 class DisplaySettings(Schema):
     initials = fields.Boolean(
-        required=True, metadata={"description": "Displays show customers by their initials (\"Ada Lovelace\": \"A. L.\")."}
+        required=True, metadata={"description": 'Displays show customers by their initials ("Ada Lovelace": "A. L.").'}
     )
 
 
 class DisplayOut(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    created_by = fields.String(required=True, metadata={"description": "The admin's username; the display reads as them, capped at viewer."})
+    created_by = fields.String(
+        required=True, metadata={"description": "The admin's username; the display reads as them, capped at viewer."}
+    )
     created_at = fields.DateTime(required=True)
     paired_at = fields.DateTime(required=True, allow_none=True)
     last_seen_at = fields.DateTime(required=True, allow_none=True)
     pairing_expires_at = fields.DateTime(
-        required=True, allow_none=True, metadata={"description": "Until when its link pairs a screen; null once paired."}
+        required=True,
+        allow_none=True,
+        metadata={"description": "Until when its link pairs a screen; null once paired."},
     )
 
 
 class NewDisplay(DisplayOut):
-    code = fields.String(required=True, metadata={"description": "The pairing code, shown this once; only its hash is kept."})
+    code = fields.String(
+        required=True, metadata={"description": "The pairing code, shown this once; only its hash is kept."}
+    )
     link = fields.String(
-        required=True, metadata={"description": "The address to open on the screen: /display#<code> (a fragment is never sent to a server)."}
+        required=True,
+        metadata={
+            "description": "The address to open on the screen: /display#<code> (a fragment is never sent to a server)."
+        },
     )
 
 

@@ -8,10 +8,9 @@ answer ends after that line and the browser reconnects after `retry`.
 
 from flask import Blueprint, Response, request
 
-from board.http.documented import Answer, documented
-
 from board.accounts.permissions import current_identity, requires
 from board.db import get_engine, one_statement
+from board.http.documented import Answer, documented
 from board.live.events import IDENTITY_KEY, START_KEY
 from board.live.feed import LAST_SEQ
 
@@ -47,7 +46,7 @@ AFTER = {
         200: Answer(
             "An endless text/event-stream: `retry:` at once, then `event: change` (id = the shop's change"
             " sequence) for each change, `event: reset` when the given id cannot be resumed from, and a"
-            " comment at least every 15 s. See README, \"The live stream\".",
+            ' comment at least every 15 s. See README, "The live stream".',
             media_type="text/event-stream",
         )
     },

@@ -27,7 +27,9 @@ class LimitsIn(Schema):
             allow_none=True,
             validate=validate.Range(1, LIMIT_MAX_MINUTES, error="Must be from {min} to {max} minutes."),
         ),
-        metadata={"description": "Minutes a card may wait in each status before it is late; a status absent or null has no limit."},
+        metadata={
+            "description": "Minutes a card may wait in each status before it is late; a status absent or null has no limit."
+        },
     )
 
 

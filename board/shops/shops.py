@@ -3,7 +3,7 @@
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, Row, func, insert, select
+from sqlalchemy import Engine, Row, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from board.db import transaction
@@ -19,7 +19,9 @@ def zone_of(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed({"timezone": [f"Not an IANA time zone name (such as Europe/Berlin): {name!r}."]}) from None
+        raise ValidationFailed(
+            {"timezone": [f"Not an IANA time zone name (such as Europe/Berlin): {name!r}."]}
+        ) from None
 
 
 def create_shop(engine: Engine, *, slug: str, name: str, timezone: str) -> Row:
@@ -56,7 +58,8 @@ def shop_for_command(engine: Engine, slug: str | None) -> Row:
         shops = conn.execute(select(*SHOP_COLUMNS).order_by(Shop.id).limit(2)).all()
     if len(shops) != 1:
         raise NotFound(
-            "There is no shop yet: make one with `shops create`." if not shops
+            "There is no shop yet: make one with `shops create`."
+            if not shops
             else "There are several shops: say which with --shop SLUG (see `shops list`)."
         )
     return shops[0]

@@ -11,8 +11,18 @@ def run(app, *args, stdin=None):
 
 
 def test_users_create_reads_the_password_from_stdin_and_refuses_duplicates_and_short_ones(app, engine):
-    made = run(app, "users", "create", "Ana", "--role", "admin", "--name", "Ana K", "--password-stdin",
-               stdin="a long passphrase\n")
+    made = run(
+        app,
+        "users",
+        "create",
+        "Ana",
+        "--role",
+        "admin",
+        "--name",
+        "Ana K",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+    )
     again = run(app, "users", "create", "ana", "--role", "staff", "--password-stdin", stdin="another passphrase\n")
     short = run(app, "users", "create", "bo", "--role", "staff", "--password-stdin", stdin="short\n")
     no_stdin = run(app, "users", "create", "cy", "--role", "staff")
@@ -54,7 +64,9 @@ def test_tokens_create_prints_the_secret_alone_on_the_last_line_once(app, anonym
     assert made.exit_code == 0, made.output
     secret = made.output.strip().splitlines()[-1]
     assert secret.startswith("board_") and " " not in secret
-    assert anonymous.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).get_json()["data"]["role"] == "viewer"
+    assert (
+        anonymous.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).get_json()["data"]["role"] == "viewer"
+    )
     assert "nightly import" in listed.output and secret not in listed.output
     assert secret.removeprefix("board_")[:12] not in listed.output
 
@@ -62,7 +74,9 @@ def test_tokens_create_prints_the_secret_alone_on_the_last_line_once(app, anonym
 def test_tokens_revoke_refuses_the_token_at_once(app, anonymous, staff):
     made = run(app, "tokens", "create", "sam", "--label", "to revoke")
     secret = made.output.strip().splitlines()[-1]
-    token_id = next(line.split("\t")[0] for line in run(app, "tokens", "list").output.splitlines() if "to revoke" in line)
+    token_id = next(
+        line.split("\t")[0] for line in run(app, "tokens", "list").output.splitlines() if "to revoke" in line
+    )
 
     revoked = run(app, "tokens", "revoke", token_id)
     listed = run(app, "tokens", "list")

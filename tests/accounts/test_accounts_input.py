@@ -17,14 +17,22 @@ ROUTES = {
     ("POST /api/session", "username"): ({"username": "sam", "password": PASSWORD}, None),
     ("POST /api/session", "password"): ({"username": "sam", "password": PASSWORD}, None),
     ("POST /api/me/password", "current_password"): (
-        {"current_password": PASSWORD, "new_password": NEW_PASSWORD}, "sam"),
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        "sam",
+    ),
     ("POST /api/me/password", "new_password"): ({"current_password": PASSWORD, "new_password": NEW_PASSWORD}, "sam"),
-    ("POST /api/users", "username"): ({"username": "robin", "name": "Robin", "role": "staff",
-                                       "password": NEW_PASSWORD}, "ada"),
-    ("POST /api/users", "name"): ({"username": "robin", "name": "Robin", "role": "staff",
-                                   "password": NEW_PASSWORD}, "ada"),
-    ("POST /api/users", "password"): ({"username": "robin", "name": "Robin", "role": "staff",
-                                       "password": NEW_PASSWORD}, "ada"),
+    ("POST /api/users", "username"): (
+        {"username": "robin", "name": "Robin", "role": "staff", "password": NEW_PASSWORD},
+        "ada",
+    ),
+    ("POST /api/users", "name"): (
+        {"username": "robin", "name": "Robin", "role": "staff", "password": NEW_PASSWORD},
+        "ada",
+    ),
+    ("POST /api/users", "password"): (
+        {"username": "robin", "name": "Robin", "role": "staff", "password": NEW_PASSWORD},
+        "ada",
+    ),
     ("PATCH /api/users/{sam}", "name"): ({"name": "Sam S."}, "ada"),
     ("PATCH /api/users/{sam}", "password"): ({"password": NEW_PASSWORD}, "ada"),
     ("PATCH /api/users/{sam}", "role"): ({"role": "viewer"}, "ada"),
@@ -46,8 +54,10 @@ def accounts(app):
     """Sam (staff) and Ada (admin), each with a token that has been used once already."""
     sam = UserFactory(username="sam", name="Sam Staff", role="staff")
     ada = UserFactory(username="ada", name="Ada Admin", role="admin")
-    headers = {name: {"Authorization": f"Bearer {token_for(user, label='tests')}"} for name, user in
-               (("sam", sam), ("ada", ada))}
+    headers = {
+        name: {"Authorization": f"Bearer {token_for(user, label='tests')}"}
+        for name, user in (("sam", sam), ("ada", ada))
+    }
     for credential in headers.values():
         # The first use notes last_used_at; later ones within the minute change nothing.
         assert app.test_client().get("/api/me", headers=credential).status_code == 200
@@ -113,8 +123,11 @@ def test_a_nul_or_lone_surrogate_in_an_accounts_field_is_422_naming_it_and_chang
 @pytest.mark.parametrize("password", [" spaces at both ends ", "tab\tinside a password", "é and 🦀 are fine too"])
 def test_a_password_keeps_every_other_character_exactly(app, anonymous, accounts, password):
     admin = app.test_client()
-    created = admin.post("/api/users", headers=accounts["headers"]["ada"],
-                         json={"username": "robin", "name": "Robin", "role": "staff", "password": password})
+    created = admin.post(
+        "/api/users",
+        headers=accounts["headers"]["ada"],
+        json={"username": "robin", "name": "Robin", "role": "staff", "password": password},
+    )
     assert created.status_code == 201, created.get_json()
 
     assert anonymous.post("/api/session", json={"username": "robin", "password": password}).status_code == 200
@@ -124,9 +137,11 @@ def test_a_password_keeps_every_other_character_exactly(app, anonymous, accounts
 
 def test_a_username_with_a_trailing_newline_is_refused_not_stored(app, engine, accounts):
     # Python's `$` matches before a final newline: the username pattern alone let "robin\n" through.
-    response = app.test_client().post("/api/users", headers=accounts["headers"]["ada"],
-                                      json={"username": "robin\n", "name": "Robin", "role": "staff",
-                                            "password": NEW_PASSWORD})
+    response = app.test_client().post(
+        "/api/users",
+        headers=accounts["headers"]["ada"],
+        json={"username": "robin\n", "name": "Robin", "role": "staff", "password": NEW_PASSWORD},
+    )
 
     assert response.status_code == 422
     assert list(response.get_json()["error"]["details"]) == ["username"]

@@ -32,8 +32,11 @@ def every_protected_route(app):
 
 
 def test_only_signing_in_and_the_api_description_are_public(app):
-    public = {rule.endpoint for rule in app.url_map.iter_rules()
-              if getattr(app.view_functions[rule.endpoint], "required_role", None) == PUBLIC}
+    public = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if getattr(app.view_functions[rule.endpoint], "required_role", None) == PUBLIC
+    }
 
     # Pairing a display is signing in with a one-time code.
     assert public == {"accounts.sign_in", "shops.pair_display", "openapi.document_json", "openapi.docs"}
@@ -175,8 +178,12 @@ def test_a_token_acts_with_the_lower_role_chosen_for_it(client, anonymous, staff
     assert made.status_code == 201 and made.get_json()["data"]["role"] == "viewer"
     screen = bearer(made.get_json()["data"]["secret"])
     assert anonymous.get("/api/board", headers=screen).status_code == 200
-    assert anonymous.post(f"/api/appointments/{card.id}/move", json={"status": "READY", "version": 1},
-                          headers=screen).status_code == 403
+    assert (
+        anonymous.post(
+            f"/api/appointments/{card.id}/move", json={"status": "READY", "version": 1}, headers=screen
+        ).status_code
+        == 403
+    )
     assert too_strong.status_code == 422 and "role" in too_strong.get_json()["error"]["details"]
 
 
@@ -203,7 +210,9 @@ def test_admin_manages_accounts(app):
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(UserFactory(role='admin'))}"
 
     made = client.post("/api/users", json={"username": "Ana.K", "name": "Ana", "role": "staff", "password": PASSWORD})
-    taken = client.post("/api/users", json={"username": "ana.k", "name": "Ana 2", "role": "staff", "password": PASSWORD})
+    taken = client.post(
+        "/api/users", json={"username": "ana.k", "name": "Ana 2", "role": "staff", "password": PASSWORD}
+    )
     short = client.post("/api/users", json={"username": "x", "name": "X", "role": "staff", "password": "short"})
     bad_name = client.post("/api/users", json={"username": "a b", "name": "X", "role": "staff", "password": PASSWORD})
     empty_patch = client.patch(f"/api/users/{made.get_json()['data']['id']}", json={})

@@ -19,8 +19,10 @@ def bearer(secret: str) -> dict:
 def active_tokens(engine, user_id: int) -> int:
     with engine.connect() as conn:
         return conn.scalar(
-            text("SELECT count(*) FROM api_tokens WHERE user_id = :u AND revoked_at IS NULL"
-                 " AND (expires_at IS NULL OR expires_at > now())"),
+            text(
+                "SELECT count(*) FROM api_tokens WHERE user_id = :u AND revoked_at IS NULL"
+                " AND (expires_at IS NULL OR expires_at > now())"
+            ),
             {"u": user_id},
         )
 
@@ -95,8 +97,16 @@ def test_a_page_holds_at_most_100_tokens_by_default(client, staff, engine):
 
 @pytest.mark.parametrize(
     "query, field",
-    [("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"), ("limit=1.5", "limit"),
-     ("after=0", "after"), ("after=-3", "after"), ("after=x", "after"), ("after=99999999999999999999", "after")],
+    [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=1.5", "limit"),
+        ("after=0", "after"),
+        ("after=-3", "after"),
+        ("after=x", "after"),
+        ("after=99999999999999999999", "after"),
+    ],
 )
 def test_a_bad_limit_or_after_is_422_naming_the_field(client, query, field):
     response = client.get(f"/api/tokens?{query}")
@@ -141,8 +151,9 @@ def test_a_password_change_leaves_tokens_working_until_revoked(app, staff, staff
     browser.post("/api/session", json={"username": staff.username, "password": PASSWORD})
     origin = {"Origin": "http://localhost"}
 
-    changed = browser.post("/api/me/password", json={"current_password": PASSWORD, "new_password": "n" * 20},
-                           headers=origin)
+    changed = browser.post(
+        "/api/me/password", json={"current_password": PASSWORD, "new_password": "n" * 20}, headers=origin
+    )
 
     assert changed.status_code == 200
     assert app.test_client().get("/api/me", headers=bearer(staff_token)).status_code == 200
@@ -185,8 +196,9 @@ def test_sign_ins_at_once_still_leave_at_most_20_sessions(make_app, staff, engin
     with engine.begin() as conn:
         for n in range(MAX_SESSIONS):
             conn.execute(
-                text("INSERT INTO sessions (user_id, secret_hash, expires_at)"
-                     " VALUES (:u, :h, now() + interval '1 day')"),
+                text(
+                    "INSERT INTO sessions (user_id, secret_hash, expires_at) VALUES (:u, :h, now() + interval '1 day')"
+                ),
                 {"u": staff.id, "h": f"earlier {n}"},
             )
     attempts = 6

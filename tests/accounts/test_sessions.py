@@ -109,10 +109,12 @@ def test_a_password_change_ends_other_sessions_and_keeps_this_page_signed_in(app
         client.post("/api/session", json={"username": "sam", "password": PASSWORD})
     origin = {"Origin": "http://localhost"}
 
-    wrong = page.post("/api/me/password", json={"current_password": "nope nope nope", "new_password": "x" * 12},
-                      headers=origin)
-    changed = page.post("/api/me/password", json={"current_password": PASSWORD, "new_password": "a new passphrase"},
-                        headers=origin)
+    wrong = page.post(
+        "/api/me/password", json={"current_password": "nope nope nope", "new_password": "x" * 12}, headers=origin
+    )
+    changed = page.post(
+        "/api/me/password", json={"current_password": PASSWORD, "new_password": "a new passphrase"}, headers=origin
+    )
 
     assert wrong.status_code == 422 and "current_password" in wrong.get_json()["error"]["details"]
     assert changed.status_code == 200
@@ -150,8 +152,13 @@ def test_cookie_write_from_another_origin_is_403_and_changes_nothing(live_server
 def test_bearer_write_with_a_foreign_origin_succeeds(live_server, api_headers):
     card = AppointmentFactory()
 
-    status, body, _ = request(live_server, "POST", f"/api/appointments/{card.id}/move",
-                              {"status": "READY", "version": 1}, {**api_headers, "Origin": "https://elsewhere.example"})
+    status, body, _ = request(
+        live_server,
+        "POST",
+        f"/api/appointments/{card.id}/move",
+        {"status": "READY", "version": 1},
+        {**api_headers, "Origin": "https://elsewhere.example"},
+    )
 
     assert status == 200 and body["data"]["version"] == 2
 
@@ -184,7 +191,9 @@ def test_sixth_wrong_password_is_429_across_two_app_instances(make_app, staff, e
     with engine.begin() as conn:
         # Fifteen minutes later (the failures aged by hand), the right password works again.
         conn.execute(text("UPDATE sign_in_failures SET failed_at = failed_at - interval '15 minutes'"))
-    assert make_app().test_client().post("/api/session", json={"username": "sam", "password": PASSWORD}).status_code == 200
+    assert (
+        make_app().test_client().post("/api/session", json={"username": "sam", "password": PASSWORD}).status_code == 200
+    )
 
 
 def test_the_database_holds_no_plaintext_password_or_token(app, client, engine):
@@ -197,15 +206,25 @@ def test_the_database_holds_no_plaintext_password_or_token(app, client, engine):
     made = client.post("/api/tokens", json={"label": "import script"}).get_json()["data"]
 
     with engine.connect() as conn:
-        dump = conn.execute(text(
-            "SELECT string_agg(t::text, ' ') FROM (SELECT * FROM users) t UNION ALL "
-            "SELECT string_agg(t::text, ' ') FROM (SELECT * FROM api_tokens) t UNION ALL "
-            "SELECT string_agg(t::text, ' ') FROM (SELECT * FROM sessions) t"
-        )).scalars().all()
+        dump = (
+            conn.execute(
+                text(
+                    "SELECT string_agg(t::text, ' ') FROM (SELECT * FROM users) t UNION ALL "
+                    "SELECT string_agg(t::text, ' ') FROM (SELECT * FROM api_tokens) t UNION ALL "
+                    "SELECT string_agg(t::text, ' ') FROM (SELECT * FROM sessions) t"
+                )
+            )
+            .scalars()
+            .all()
+        )
     everything = " ".join(part for part in dump if part)
     assert made["secret"].startswith("board_") and len(made["secret"]) >= len("board_") + 43
-    for secret in (password, made["secret"], made["secret"].removeprefix("board_"),
-                   browser.get_cookie("board_session").value):
+    for secret in (
+        password,
+        made["secret"],
+        made["secret"].removeprefix("board_"),
+        browser.get_cookie("board_session").value,
+    ):
         assert secret not in everything
     listed = client.get("/api/tokens").get_json()["data"]
     assert listed and all("secret" not in token for token in listed), "the secret is shown only when made"
@@ -213,10 +232,16 @@ def test_the_database_holds_no_plaintext_password_or_token(app, client, engine):
 
 def test_history_says_who_moved_a_card_through_the_page_and_through_a_token(live_server, signed_in, api_headers):
     card = AppointmentFactory()
-    page_move = request(live_server, "POST", f"/api/appointments/{card.id}/move", {"status": "CHECKED_IN", "version": 1},
-                        {**signed_in, "Origin": live_server})
-    token_move = request(live_server, "POST", f"/api/appointments/{card.id}/move", {"status": "READY", "version": 2},
-                         api_headers)
+    page_move = request(
+        live_server,
+        "POST",
+        f"/api/appointments/{card.id}/move",
+        {"status": "CHECKED_IN", "version": 1},
+        {**signed_in, "Origin": live_server},
+    )
+    token_move = request(
+        live_server, "POST", f"/api/appointments/{card.id}/move", {"status": "READY", "version": 2}, api_headers
+    )
 
     assert page_move[0] == token_move[0] == 200
     _, history, _ = request(live_server, "GET", f"/api/appointments/{card.id}/history", headers=api_headers)
@@ -229,10 +254,13 @@ def test_history_says_who_moved_a_card_through_the_page_and_through_a_token(live
 def test_moves_from_before_accounts_show_by_null(client, engine):
     card = AppointmentFactory(status="READY", version=2)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO appointment_events (appointment_id, kind, from_status, to_status, version, seq)"
-            " VALUES (:id, 'moved', 'SCHEDULED', 'READY', 2, 2)"
-        ), {"id": card.id})
+        conn.execute(
+            text(
+                "INSERT INTO appointment_events (appointment_id, kind, from_status, to_status, version, seq)"
+                " VALUES (:id, 'moved', 'SCHEDULED', 'READY', 2, 2)"
+            ),
+            {"id": card.id},
+        )
 
     history = client.get(f"/api/appointments/{card.id}/history").get_json()["data"]
 

@@ -116,7 +116,9 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(make_app, app, 
     behind_proxy = make_app(BOARD_TRUSTED_PROXIES=f"{PROXY_ADDRESS}, 127.0.0.0/8").test_client()
 
     guesses = [
-        sign_in(behind_proxy, "sam", "guess", address=PROXY_ADDRESS, forwarded_for=f"{OWNER_ADDRESS}, {GUESSER_ADDRESS}")
+        sign_in(
+            behind_proxy, "sam", "guess", address=PROXY_ADDRESS, forwarded_for=f"{OWNER_ADDRESS}, {GUESSER_ADDRESS}"
+        )
         for _ in range(5)
     ]
     guesser = sign_in(behind_proxy, "sam", PASSWORD, address=PROXY_ADDRESS, forwarded_for=GUESSER_ADDRESS)
@@ -212,10 +214,12 @@ def test_a_sign_in_finding_the_hashing_slot_taken_is_429_at_once(app, anonymous,
 
 def test_expired_failures_of_other_usernames_are_purged_a_batch_at_a_time(anonymous, engine):
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO sign_in_failures (username_key, client_address, failed_at)"
-            " SELECT 'gone' || n, '192.0.2.1', now() - interval '16 minutes' FROM generate_series(1, 120) n"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO sign_in_failures (username_key, client_address, failed_at)"
+                " SELECT 'gone' || n, '192.0.2.1', now() - interval '16 minutes' FROM generate_series(1, 120) n"
+            )
+        )
         conn.execute(text(
             "INSERT INTO sign_in_failures (username_key, client_address) VALUES ('recent', '192.0.2.1')"
         ))  # fmt: skip

@@ -170,8 +170,10 @@ def test_a_scoped_token_changes_cards_only_if_its_own_role_allows(scoped, engine
         ("POST", "/api/appointments", {"title": "T", "customer": "C", "scheduled_at": "2026-12-02T09:00:00Z"}, None),
     ]
 
-    answers = [client.open(path, method=method, json=body, query_string=query).status_code
-               for method, path, body, query in writes]
+    answers = [
+        client.open(path, method=method, json=body, query_string=query).status_code
+        for method, path, body, query in writes
+    ]
 
     if at_least(token_role, "staff"):
         assert answers == [200, 200, 200, 200, 201]

@@ -30,7 +30,15 @@ def test_create_returns_201_card_and_location(client):
     assert datetime.fromisoformat(card["updated_at"]).utcoffset() == timedelta(0)
     assert card["notes"] == ""
     assert set(card) == {
-        "id", "title", "customer", "scheduled_at", "notes", "status", "version", "updated_at", "status_since"
+        "id",
+        "title",
+        "customer",
+        "scheduled_at",
+        "notes",
+        "status",
+        "version",
+        "updated_at",
+        "status_since",
     }
 
 
@@ -59,8 +67,16 @@ def test_unknown_appointment_is_404_in_envelope(client):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-@pytest.mark.parametrize("path", ["/api/appointments/abc", "/api/appointments/-1", "/api/appointments/0",
-                                  "/api/appointments/9223372036854775808", "/api/appointments/99999999999999999999999"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/appointments/abc",
+        "/api/appointments/-1",
+        "/api/appointments/0",
+        "/api/appointments/9223372036854775808",
+        "/api/appointments/99999999999999999999999",
+    ],
+)
 def test_impossible_id_in_path_is_404(client, path):
     response = client.get(path)
 
@@ -73,8 +89,14 @@ def test_history_of_a_new_card_is_its_creation_and_of_a_missing_card_404(client)
 
     items = client.get(f"/api/appointments/{created['id']}/history").get_json()["data"]
 
-    assert items == [{"kind": "created", "version": 1, "at": created["updated_at"],
-                      "by": {"username": "sam", "name": "Sam Staff", "token": "tests"}}]
+    assert items == [
+        {
+            "kind": "created",
+            "version": 1,
+            "at": created["updated_at"],
+            "by": {"username": "sam", "name": "Sam Staff", "token": "tests"},
+        }
+    ]
     assert client.get("/api/appointments/424242/history").status_code == 404
 
 

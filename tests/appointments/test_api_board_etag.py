@@ -52,8 +52,10 @@ def test_a_card_leaving_or_entering_the_range_changes_the_etag(client, engine):
     etag = client.get(BOARD).headers["ETag"]
 
     with engine.begin() as conn:  # rescheduled behind the API's back, to the next day
-        conn.execute(text("UPDATE appointments SET scheduled_at = scheduled_at + interval '1 day' WHERE id = :id"),
-                     {"id": leaving.id})
+        conn.execute(
+            text("UPDATE appointments SET scheduled_at = scheduled_at + interval '1 day' WHERE id = :id"),
+            {"id": leaving.id},
+        )
     after_leaving = revalidate(client, etag)
     AppointmentFactory(scheduled_at=at(11))
     after_entering = revalidate(client, after_leaving.headers["ETag"])

@@ -28,18 +28,26 @@ def test_patch_changes_the_fields_with_one_update_and_records_what_changed(clien
     card = create(client)
 
     with counting_statements(engine, "UPDATE appointments") as updates:
-        response = patch(client, card["id"], version=1, customer="John", notes="Rattle on the left\nfront wheel",
-                         title="Oil change")
+        response = patch(
+            client, card["id"], version=1, customer="John", notes="Rattle on the left\nfront wheel", title="Oil change"
+        )
 
     assert response.status_code == 200
     data = response.get_json()["data"]
     assert (data["version"], data["customer"], data["notes"], data["title"]) == (
-        2, "John", "Rattle on the left\nfront wheel", "Oil change")
+        2,
+        "John",
+        "Rattle on the left\nfront wheel",
+        "Oil change",
+    )
     assert len(updates) == 1
     assert events(engine, card["id"]) == [
         (1, "created", None),
-        (2, "edited", {"customer": {"from": "Jon", "to": "John"},
-                       "notes": {"from": "", "to": "Rattle on the left\nfront wheel"}}),
+        (
+            2,
+            "edited",
+            {"customer": {"from": "Jon", "to": "John"}, "notes": {"from": "", "to": "Rattle on the left\nfront wheel"}},
+        ),
     ]
     item = client.get(f"/api/appointments/{card['id']}/history").get_json()["data"][-1]
     assert item["kind"] == "edited" and item["by"]["username"] == "sam"
@@ -97,8 +105,18 @@ def test_patch_of_a_missing_card_is_404(client):
         ({"notes": "x"}, "version"),
         ({"version": 1, "title": "   "}, "title"),
     ],
-    ids=["unknown-field", "empty-patch", "status", "long-notes", "control-char", "no-offset", "string-version",
-         "float-version", "missing-version", "blank-title"],
+    ids=[
+        "unknown-field",
+        "empty-patch",
+        "status",
+        "long-notes",
+        "control-char",
+        "no-offset",
+        "string-version",
+        "float-version",
+        "missing-version",
+        "blank-title",
+    ],
 )
 def test_bad_patch_is_422_naming_the_field_and_changes_nothing(client, engine, body, field):
     card = create(client)
@@ -132,9 +150,18 @@ def test_delete_takes_the_card_off_everything_but_keeps_its_history(client, engi
     assert response.get_json()["data"] == {"id": card["id"], "version": 2, "deleted": True}
     assert client.get(f"/api/appointments/{card['id']}").status_code == 404
     assert patch(client, card["id"], version=2, notes="x").status_code == 404
-    assert client.post(f"/api/appointments/{card['id']}/move", json={"status": "READY", "version": 2}).status_code == 404
-    batch = client.post("/api/moves", json={"moves": [{"id": card["id"], "status": "READY", "version": 2},
-                                                      {"id": other["id"], "status": "READY", "version": 1}]})
+    assert (
+        client.post(f"/api/appointments/{card['id']}/move", json={"status": "READY", "version": 2}).status_code == 404
+    )
+    batch = client.post(
+        "/api/moves",
+        json={
+            "moves": [
+                {"id": card["id"], "status": "READY", "version": 2},
+                {"id": other["id"], "status": "READY", "version": 1},
+            ]
+        },
+    )
     assert batch.status_code == 404 and batch.get_json()["error"]["missing"] == [card["id"]]
     assert client.delete(f"/api/appointments/{card['id']}?version=2").status_code == 404
     board = client.get("/api/board?from=2026-12-02").get_json()["data"]
@@ -184,7 +211,10 @@ def test_one_transient_failure_of_an_edit_or_delete_is_rescued_by_the_same_retry
 
     assert response.status_code == 200 and response.get_json()["data"]["version"] == 2
     assert attempts() == 2
-    assert [row[:2] for row in events(engine, card.id)] == [(1, "created"), (2, "edited" if change == "patch" else "deleted")]
+    assert [row[:2] for row in events(engine, card.id)] == [
+        (1, "created"),
+        (2, "edited" if change == "patch" else "deleted"),
+    ]
 
 
 def test_an_edit_failing_transiently_twice_is_503_and_changes_nothing(client, engine, inject_fault):

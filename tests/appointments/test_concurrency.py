@@ -36,9 +36,20 @@ def test_concurrent_batches_in_opposite_orders_never_deadlock(live_server, api_h
             order = cards[::-1] if seed % 2 else list(cards)
             versions = {}
             for card_id in order:
-                versions[card_id] = http_json("GET", f"{live_server}/api/appointments/{card_id}", headers=api_headers)[1]["data"]["version"]
-            status, body, _ = http_json("POST", f"{live_server}/api/moves", headers=api_headers, body={"moves": [
-                {"id": card_id, "status": rng.choice(STATUSES), "version": versions[card_id]} for card_id in order]})
+                versions[card_id] = http_json("GET", f"{live_server}/api/appointments/{card_id}", headers=api_headers)[
+                    1
+                ]["data"]["version"]
+            status, body, _ = http_json(
+                "POST",
+                f"{live_server}/api/moves",
+                headers=api_headers,
+                body={
+                    "moves": [
+                        {"id": card_id, "status": rng.choice(STATUSES), "version": versions[card_id]}
+                        for card_id in order
+                    ]
+                },
+            )
             with answers_lock:
                 answers.append(status)
 
@@ -72,8 +83,9 @@ def test_concurrent_moves_and_edits_keep_one_event_per_version(live_server, api_
     with engine.connect() as conn:
         for card_id in hot_cards:
             _, current = stored_card(engine, card_id)
-            versions = conn.scalars(text(
-                "SELECT version FROM appointment_events WHERE appointment_id = :id ORDER BY version"), {"id": card_id}
+            versions = conn.scalars(
+                text("SELECT version FROM appointment_events WHERE appointment_id = :id ORDER BY version"),
+                {"id": card_id},
             ).all()
             acknowledged = sorted(v for c, s, v in answers if c == card_id and s == 200)
             assert versions == list(range(1, current + 1)), "one event per version, none missing"

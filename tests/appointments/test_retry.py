@@ -29,8 +29,9 @@ class Attempts:
 
 
 def policy(pauses, max_delay_ms=50, retries=None):
-    return RetryPolicy(max_delay_ms=max_delay_ms, sleep=pauses.append,
-                       on_retry=None if retries is None else retries.append)
+    return RetryPolicy(
+        max_delay_ms=max_delay_ms, sleep=pauses.append, on_retry=None if retries is None else retries.append
+    )
 
 
 def test_success_needs_no_retry():
@@ -75,8 +76,14 @@ def test_two_transient_failures_give_transient_conflict_after_two_attempts():
 
 @pytest.mark.parametrize(
     "failure",
-    [VersionConflict(), NotFound(), wrapped(pg_errors.UniqueViolation()), wrapped(pg_errors.LockNotAvailable()),
-     wrapped(psycopg.OperationalError("server closed the connection")), RuntimeError("bug")],
+    [
+        VersionConflict(),
+        NotFound(),
+        wrapped(pg_errors.UniqueViolation()),
+        wrapped(pg_errors.LockNotAvailable()),
+        wrapped(psycopg.OperationalError("server closed the connection")),
+        RuntimeError("bug"),
+    ],
 )
 def test_anything_else_is_raised_at_once_without_retry(failure):
     pauses = []

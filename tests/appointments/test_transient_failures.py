@@ -5,7 +5,6 @@ import threading
 
 import psycopg
 import pytest
-from sqlalchemy import text
 
 from tests.factories import AppointmentFactory
 from tests.helpers import counting_statements, history_rows, http_json, stored_card, table_rows, wait_for
@@ -22,15 +21,19 @@ def driver_url(database_url) -> str:
 def wait_for_lock_wait(driver_url: str, timeout: float = 10) -> None:
     """Block until some backend of this database is waiting for a row lock."""
     with psycopg.connect(driver_url, autocommit=True) as observer:
-        waiting = wait_for(lambda: observer.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).fetchone()[0], timeout, every_s=0.01)
+        waiting = wait_for(
+            lambda: observer.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0],
+            timeout,
+            every_s=0.01,
+        )
     assert waiting, "no backend started waiting for a lock"
 
 
-def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(app, live_server, api_headers, engine, driver_url,
-                                                                 caplog):
+def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(
+    app, live_server, api_headers, engine, driver_url, caplog
+):
     first, second = AppointmentFactory.create_batch(2)
     outcome = {}
     # A row lock is not handed to its waiter when the victim lets go: the waiter must wake up and
@@ -43,10 +46,17 @@ def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(app, live_server
     )
 
     def batch_move():
-        outcome["response"] = http_json("POST", f"{live_server}/api/moves", headers=api_headers, body={"moves": [
-            {"id": first.id, "status": "READY", "version": 1},
-            {"id": second.id, "status": "COMPLETED", "version": 1},
-        ]})
+        outcome["response"] = http_json(
+            "POST",
+            f"{live_server}/api/moves",
+            headers=api_headers,
+            body={
+                "moves": [
+                    {"id": first.id, "status": "READY", "version": 1},
+                    {"id": second.id, "status": "COMPLETED", "version": 1},
+                ]
+            },
+        )
 
     with counting_statements(engine, "FOR UPDATE") as lock_attempts, psycopg.connect(driver_url) as other:
         # Only the batch may run PostgreSQL's deadlock check (after the default 1 s of waiting), so it
@@ -67,7 +77,9 @@ def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(app, live_server
     status, body, _ = outcome["response"]
     assert status == 200, body
     assert [(c["id"], c["status"], c["version"]) for c in body["data"]] == [
-        (first.id, "READY", 2), (second.id, "COMPLETED", 2)]
+        (first.id, "READY", 2),
+        (second.id, "COMPLETED", 2),
+    ]
     assert len(lock_attempts) == 2, "one failed attempt, one successful retry"
     assert "retrying transaction after SQLSTATE 40P01" in caplog.text
     assert history_rows(engine, first.id) == [("SCHEDULED", "READY", 2)]
@@ -84,7 +96,8 @@ def move_a_card_under_fault(client, engine, install, sqlstate):
 
 @pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
 def test_transient_failure_on_both_attempts_is_503_with_retry_after_and_writes_nothing(
-        client, engine, inject_fault, sqlstate):
+    client, engine, inject_fault, sqlstate
+):
     install, attempts = inject_fault
 
     response, before = move_a_card_under_fault(client, engine, install, sqlstate)
@@ -126,15 +139,21 @@ def test_one_transient_failure_is_rescued_and_the_move_is_written_once(client, e
 
 @pytest.mark.parametrize("sqlstate", ["P0001", "23505", "22P02"])
 def test_non_transient_database_error_is_not_retried_and_is_500_without_stack_trace(
-        client, engine, inject_fault, sqlstate):
+    client, engine, inject_fault, sqlstate
+):
     install, attempts = inject_fault
 
     response, before = move_a_card_under_fault(client, engine, install, sqlstate)
 
     assert response.status_code == 500
-    assert response.get_json() == {"ok": False, "error": {
-        "code": "internal_error", "message": "Something went wrong on our side; try again later.",
-        "request_id": response.headers["X-Request-ID"]}}
+    assert response.get_json() == {
+        "ok": False,
+        "error": {
+            "code": "internal_error",
+            "message": "Something went wrong on our side; try again later.",
+            "request_id": response.headers["X-Request-ID"],
+        },
+    }
     assert "injected fault" not in response.get_data(as_text=True)
     assert attempts() == 1
     assert table_rows(engine) == before

@@ -123,8 +123,9 @@ def point(x: float, y: float) -> dict:
     return {"x": round(x), "y": round(y)}
 
 
-def api_call(base_url: str, method: str, path: str, *, token: str | None = None, body=None,
-             origin: str | None = None) -> tuple[int, dict]:
+def api_call(
+    base_url: str, method: str, path: str, *, token: str | None = None, body=None, origin: str | None = None
+) -> tuple[int, dict]:
     """One real HTTP request to the API, as a script sends it (a bearer token, no cookies)."""
     headers = {"Accept": "application/json"}
     if token:

@@ -41,8 +41,13 @@ def test_a_token_made_in_the_account_panel_is_shown_once_works_and_can_be_revoke
 
     # The token works for a script, with the lower role chosen for it.
     assert api_call(live_server, "GET", "/api/me", token=secret)[0] == 200
-    status, body = api_call(live_server, "POST", "/api/appointments", token=secret,
-                            body={"title": "Oil", "customer": "Ada", "scheduled_at": "2026-03-10T09:00:00+00:00"})
+    status, body = api_call(
+        live_server,
+        "POST",
+        "/api/appointments",
+        token=secret,
+        body={"title": "Oil", "customer": "Ada", "scheduled_at": "2026-03-10T09:00:00+00:00"},
+    )
     assert (status, body["error"]["code"]) == (403, "forbidden")
 
     panel.get_by_role("button", name="Close").click()
@@ -86,10 +91,18 @@ def test_changing_the_password_in_the_account_panel_keeps_this_page_and_ends_oth
     expect(message).to_have_text("Your password was changed; your other sessions were signed out.")
     assert other.page.context.request.get(f"{live_server}/api/me").status == 401
     assert page.context.request.get(f"{live_server}/api/me").status == 200
-    old = api_call(live_server, "POST", "/api/session",
-                   body={"username": staff_account.username, "password": staff_account.password})
-    new = api_call(live_server, "POST", "/api/session",
-                   body={"username": staff_account.username, "password": "a much longer passphrase"})
+    old = api_call(
+        live_server,
+        "POST",
+        "/api/session",
+        body={"username": staff_account.username, "password": staff_account.password},
+    )
+    new = api_call(
+        live_server,
+        "POST",
+        "/api/session",
+        body={"username": staff_account.username, "password": "a much longer passphrase"},
+    )
     assert (old[0], new[0]) == (401, 200)
     page.keyboard.press("Escape")
     page.reload()
@@ -158,8 +171,7 @@ def test_a_taken_username_is_refused_with_the_servers_reason(page, live_server, 
     expect(page.locator("#person-message")).not_to_have_text("")
     expect(page.locator("#person-message")).not_to_contain_text("was added")
     with engine.connect() as conn:
-        assert conn.scalar(text("SELECT count(*) FROM users WHERE lower(username) = :u"),
-                           {"u": admin.username}) == 1
+        assert conn.scalar(text("SELECT count(*) FROM users WHERE lower(username) = :u"), {"u": admin.username}) == 1
 
 
 def test_an_admin_who_demotes_themselves_loses_the_people_panel_at_once(page, live_server, make_account, engine):
@@ -209,4 +221,3 @@ def test_revoke_all_my_tokens_beside_the_password_change_asks_first_then_ends_ev
     expect(panel.locator("#tokens-body tr", has_text="Active")).to_have_count(0)
     assert all(api_call(live_server, "GET", "/api/me", token=secret)[0] == 401 for secret in secrets)
     assert page.context.request.get(f"{live_server}/api/me").status == 200, "this page stays signed in"
-

@@ -35,17 +35,26 @@ def test_board_shows_six_columns_with_counts_and_cards_in_the_board_timezone(app
     for clock, title, customer, status in DEMO_CARDS:
         AppointmentFactory(
             scheduled_at=datetime.combine(day, time.fromisoformat(clock), tzinfo=zone),
-            title=title, customer=customer, status=status,
+            title=title,
+            customer=customer,
+            status=status,
         )
     # 23:30 UTC on the 9th is 08:30 on the 10th in Tokyo: on the board, first in its column.
-    early = AppointmentFactory(scheduled_at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC), title="Early drop-off",
-                               customer="Hedy Lamarr")
+    early = AppointmentFactory(
+        scheduled_at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC), title="Early drop-off", customer="Hedy Lamarr"
+    )
     page = new_page()
     with serving(app) as url:
         board = BoardPage(page, url, staff_account).open()
 
         assert page.locator(".column-name").all_inner_texts() == [
-            "Scheduled", "Checked in", "In progress", "Ready", "Completed", "Cancelled"]
+            "Scheduled",
+            "Checked in",
+            "In progress",
+            "Ready",
+            "Completed",
+            "Cancelled",
+        ]
         expected_counts = [str(sum(c[3] == s for c in DEMO_CARDS) + (s == "SCHEDULED")) for s in STATUSES]
         expect(page.locator(".count")).to_have_text(expected_counts)
         first = board.column("SCHEDULED").locator(".card").first
@@ -91,7 +100,9 @@ def test_a_stale_drag_snaps_back_shows_the_other_move_and_a_second_drag_succeeds
     board = BoardPage(page, live_server, staff_account).open()
     expect(board.card_in("SCHEDULED", oil.id)).to_have_attribute("data-version", "1")
     # Someone else moves the card; this page still holds version 1 (its refresh is far off).
-    assert client.post(f"/api/appointments/{oil.id}/move", json={"status": "CANCELLED", "version": 1}).status_code == 200
+    assert (
+        client.post(f"/api/appointments/{oil.id}/move", json={"status": "CANCELLED", "version": 1}).status_code == 200
+    )
 
     board.drag(oil.id, "READY")
 
@@ -128,7 +139,10 @@ def test_a_move_answered_503_rolls_back_with_a_toast_and_can_be_retried(page, li
     oil = card(9, title="Oil change", status="CHECKED_IN")
     board = BoardPage(page, live_server, staff_account).open()
     before = table_rows(engine)
-    busy = {"ok": False, "error": {"code": "transient_conflict", "message": "The database was busy; nothing was applied."}}
+    busy = {
+        "ok": False,
+        "error": {"code": "transient_conflict", "message": "The database was busy; nothing was applied."},
+    }
     page.route(MOVE_URL, lambda route: route.fulfill(status=503, json=busy, headers={"Retry-After": "1"}))
 
     board.drag(oil.id, "COMPLETED")
@@ -191,13 +205,16 @@ def test_refreshes_keep_a_move_in_flight_and_wait_for_a_drag_to_end(page, live_s
     oil, tyres = card(9, title="Oil change"), card(10, title="Tyre swap")
     board = BoardPage(page, live_server, staff_account).open(refresh_ms=300)
     held = []
-    page.route(MOVE_URL, lambda route: held.append(route) if f"/{oil.id}/move" in route.request.url
-               else route.continue_())
+    page.route(
+        MOVE_URL, lambda route: held.append(route) if f"/{oil.id}/move" in route.request.url else route.continue_()
+    )
     board.drag(oil.id, "READY")
     expect(board.card_in("READY", oil.id).locator(".saving-mark")).to_be_visible()
 
-    created = client.post("/api/appointments", json={
-        "title": "Battery check", "customer": "Katherine Johnson", "scheduled_at": at(11).isoformat()})
+    created = client.post(
+        "/api/appointments",
+        json={"title": "Battery check", "customer": "Katherine Johnson", "scheduled_at": at(11).isoformat()},
+    )
     battery = created.get_json()["data"]["id"]
 
     # A refresh brings the new card and leaves the move in flight where the person put it.
@@ -319,8 +336,16 @@ def test_a_touch_drag_moves_a_card_on_a_tablet(new_page, live_server, engine, st
 
 def test_a_failed_load_shows_an_error_with_retry_instead_of_an_empty_board(page, live_server, staff_account):
     oil = card(9, title="Oil change")
-    page.route("**/api/board*", lambda route: route.fulfill(status=500, json={"ok": False, "error": {
-        "code": "internal_error", "message": "Something went wrong on our side; try again later."}}))
+    page.route(
+        "**/api/board*",
+        lambda route: route.fulfill(
+            status=500,
+            json={
+                "ok": False,
+                "error": {"code": "internal_error", "message": "Something went wrong on our side; try again later."},
+            },
+        ),
+    )
     board = BoardPage(page, live_server, staff_account)
     board.sign_in_by_api(staff_account)
     board.goto()

@@ -17,11 +17,17 @@ CLOCK = r"\d{2}:\d{2}"
 
 def stored(engine, card_id: int) -> dict | None:
     with engine.connect() as conn:
-        row = conn.execute(
-            text("SELECT title, customer, scheduled_at, notes, status, version, deleted_at IS NOT NULL AS deleted"
-                 " FROM appointments WHERE id = :id"),
-            {"id": card_id},
-        ).mappings().one_or_none()
+        row = (
+            conn.execute(
+                text(
+                    "SELECT title, customer, scheduled_at, notes, status, version, deleted_at IS NOT NULL AS deleted"
+                    " FROM appointments WHERE id = :id"
+                ),
+                {"id": card_id},
+            )
+            .mappings()
+            .one_or_none()
+        )
     return dict(row) if row else None
 
 
@@ -89,7 +95,12 @@ def test_a_card_created_from_the_form_is_checked_shows_server_errors_beside_fiel
     expect(new.locator(".customer")).to_have_text("Grace Hopper")
     with engine.connect() as conn:
         row = conn.execute(text("SELECT customer, scheduled_at, notes, version FROM appointments")).one()
-    assert tuple(row) == ("Grace Hopper", datetime(2026, 3, 10, 10, 30, tzinfo=UTC), "Customer waits.\nCall when done.", 1)
+    assert tuple(row) == (
+        "Grace Hopper",
+        datetime(2026, 3, 10, 10, 30, tzinfo=UTC),
+        "Customer waits.\nCall when done.",
+        1,
+    )
 
 
 def test_editing_a_card_saves_it_and_its_history_says_what_changed_in_words(page, live_server, engine, staff_account):
@@ -108,14 +119,19 @@ def test_editing_a_card_saves_it_and_its_history_says_what_changed_in_words(page
     expect(board.card(oil.id).locator(".time")).to_have_text("11:15")
     expect(board.card(oil.id)).to_have_attribute("data-version", "2")
     now = stored(engine, oil.id)
-    assert (now["customer"], now["scheduled_at"], now["version"]) == ("John", datetime(2026, 3, 10, 11, 15, tzinfo=UTC), 2)
+    assert (now["customer"], now["scheduled_at"], now["version"]) == (
+        "John",
+        datetime(2026, 3, 10, 11, 15, tzinfo=UTC),
+        2,
+    )
 
     dialog = open_details(board, oil.id)
 
     items = dialog.locator("#card-history .history-item")
     expect(items).to_have_count(2)
-    expect(items.nth(0)).to_have_text(re.compile(
-        rf"^Customer changed from Jon to John and Time changed from 09:00 to 11:15 by Sam Staff, {CLOCK}$"))
+    expect(items.nth(0)).to_have_text(
+        re.compile(rf"^Customer changed from Jon to John and Time changed from 09:00 to 11:15 by Sam Staff, {CLOCK}$")
+    )
     expect(items.nth(1)).to_have_text(re.compile(rf"^Created by someone before sign-in existed, {CLOCK}$"))
 
 
@@ -125,7 +141,9 @@ def test_history_reads_newest_first_in_plain_words_saying_who(page, live_server,
     _row, ana_token = create_token(engine, user_id=ana.id, label="Ana's tablet")
     sam = make_account("staff", name="Sam")
     _row, sam_token = create_token(engine, user_id=sam.id, label="Sam's laptop")
-    sam_says(live_server, ana_token, "POST", f"/api/appointments/{oil.id}/move", {"status": "IN_PROGRESS", "version": 1})
+    sam_says(
+        live_server, ana_token, "POST", f"/api/appointments/{oil.id}/move", {"status": "IN_PROGRESS", "version": 1}
+    )
     sam_says(live_server, sam_token, "PATCH", f"/api/appointments/{oil.id}", {"customer": "John", "version": 2})
     board = BoardPage(page, live_server, staff_account).open()
 
@@ -133,17 +151,29 @@ def test_history_reads_newest_first_in_plain_words_saying_who(page, live_server,
 
     items = dialog.locator("#card-history .history-item")
     expect(items).to_have_count(3)
-    expect(items.nth(0)).to_have_text(re.compile(rf"^Customer changed from Jon to John by Sam with the token “Sam's laptop”, {CLOCK}$"))
-    expect(items.nth(1)).to_have_text(re.compile(rf"^Moved from Checked in to In progress by Ana with the token “Ana's tablet”, {CLOCK}$"))
+    expect(items.nth(0)).to_have_text(
+        re.compile(rf"^Customer changed from Jon to John by Sam with the token “Sam's laptop”, {CLOCK}$")
+    )
+    expect(items.nth(1)).to_have_text(
+        re.compile(rf"^Moved from Checked in to In progress by Ana with the token “Ana's tablet”, {CLOCK}$")
+    )
     expect(items.nth(2)).to_have_attribute("data-kind", "created")
 
 
-def test_a_conflict_on_another_field_merges_by_itself_and_says_who_changed_what(page, live_server, engine, sam, staff_account):
+def test_a_conflict_on_another_field_merges_by_itself_and_says_who_changed_what(
+    page, live_server, engine, sam, staff_account
+):
     oil = card(9, title="Oil change", customer="Jon")
     board = BoardPage(page, live_server, staff_account).open()
     dialog = open_details(board, oil.id)
     # Sam reschedules the card while this person writes a note on the version they opened.
-    sam_says(live_server, sam, "PATCH", f"/api/appointments/{oil.id}", {"scheduled_at": "2026-03-10T14:00:00+00:00", "version": 1})
+    sam_says(
+        live_server,
+        sam,
+        "PATCH",
+        f"/api/appointments/{oil.id}",
+        {"scheduled_at": "2026-03-10T14:00:00+00:00", "version": 1},
+    )
 
     field(dialog, "Notes").fill("Key under the mat")
     dialog.get_by_role("button", name="Save").click()
@@ -151,12 +181,18 @@ def test_a_conflict_on_another_field_merges_by_itself_and_says_who_changed_what(
     expect(board.toast().locator("p")).to_have_text("Sam changed the time meanwhile; your note was saved too")
     expect(dialog).to_be_hidden()
     now = stored(engine, oil.id)
-    assert (now["notes"], now["scheduled_at"], now["version"]) == ("Key under the mat", datetime(2026, 3, 10, 14, tzinfo=UTC), 3)
+    assert (now["notes"], now["scheduled_at"], now["version"]) == (
+        "Key under the mat",
+        datetime(2026, 3, 10, 14, tzinfo=UTC),
+        3,
+    )
     expect(board.card(oil.id).locator(".time")).to_have_text("14:00")
     expect(board.card(oil.id)).to_have_attribute("data-version", "3")
 
 
-def test_a_conflict_on_the_same_field_shows_both_values_and_keep_mine_saves_mine(page, live_server, engine, sam, staff_account):
+def test_a_conflict_on_the_same_field_shows_both_values_and_keep_mine_saves_mine(
+    page, live_server, engine, sam, staff_account
+):
     oil = card(9, title="Oil change", customer="Jon")
     board = BoardPage(page, live_server, staff_account).open()
     dialog = open_details(board, oil.id)
@@ -210,7 +246,9 @@ def test_saving_a_card_deleted_meanwhile_says_so_and_closes(page, live_server, e
     dialog.get_by_role("button", name="Save").click()
 
     expect(dialog).to_be_hidden()
-    expect(board.toast().locator("p")).to_have_text("Someone deleted Oil change meanwhile, so your changes could not be saved.")
+    expect(board.toast().locator("p")).to_have_text(
+        "Someone deleted Oil change meanwhile, so your changes could not be saved."
+    )
     expect(board.card(oil.id)).to_have_count(0)
     assert stored(engine, oil.id)["title"] == "Oil change"
 
@@ -255,7 +293,8 @@ def test_deleting_a_card_someone_changed_meanwhile_shows_their_version_and_asks_
     dialog.get_by_role("button", name="Yes, delete").click()
 
     expect(dialog.locator("#card-message")).to_have_text(
-        "Someone changed this appointment meanwhile; it now shows their version. Delete again if you still want to.")
+        "Someone changed this appointment meanwhile; it now shows their version. Delete again if you still want to."
+    )
     expect(field(dialog, "Customer")).to_have_value("Johan")
     expect(dialog.locator("#card-history .history-item").first).to_contain_text("Customer changed from Jon to Johan")
     assert (stored(engine, oil.id)["deleted"], stored(engine, oil.id)["version"]) == (False, 2)
@@ -268,7 +307,9 @@ def test_deleting_a_card_someone_changed_meanwhile_shows_their_version_and_asks_
     assert (stored(engine, oil.id)["deleted"], stored(engine, oil.id)["version"]) == (True, 3)
 
 
-def test_changes_made_elsewhere_show_within_one_refresh_and_an_open_dialog_says_so(page, live_server, sam, staff_account):
+def test_changes_made_elsewhere_show_within_one_refresh_and_an_open_dialog_says_so(
+    page, live_server, sam, staff_account
+):
     oil, brakes = card(9, title="Oil change"), card(10, title="Brake inspection")
     board = BoardPage(page, live_server, staff_account).open(refresh_ms=300)
     dialog = open_details(board, oil.id)
@@ -278,17 +319,22 @@ def test_changes_made_elsewhere_show_within_one_refresh_and_an_open_dialog_says_
     sam_says(live_server, sam, "POST", f"/api/appointments/{brakes.id}/move", {"status": "READY", "version": 1})
 
     expect(dialog.locator("#card-changed")).to_contain_text("Someone changed this appointment since you opened it")
-    expect(dialog.locator("#card-history .history-item").first).to_contain_text("Title changed from Oil change to Oil and filter")
+    expect(dialog.locator("#card-history .history-item").first).to_contain_text(
+        "Title changed from Oil change to Oil and filter"
+    )
     expect(board.card(oil.id).locator(".title")).to_have_text("Oil and filter")
     board.expect_settled_in("READY", brakes.id)
 
     sam_says(live_server, sam, "DELETE", f"/api/appointments/{oil.id}?version=2")
 
     expect(board.card(oil.id)).to_have_count(0)
-    expect(dialog.locator("#card-changed")).to_have_text("Someone deleted this appointment meanwhile: it is no longer on the board.")
+    expect(dialog.locator("#card-changed")).to_have_text(
+        "Someone deleted this appointment meanwhile: it is no longer on the board."
+    )
     expect(dialog.get_by_role("button", name="Save")).to_be_hidden()
-    expect(dialog.locator("#card-history .history-item").first).to_have_text(re.compile(
-        rf"^Deleted by Sam with the token “Sam's script”, {CLOCK}$"))
+    expect(dialog.locator("#card-history .history-item").first).to_have_text(
+        re.compile(rf"^Deleted by Sam with the token “Sam's script”, {CLOCK}$")
+    )
 
 
 def test_a_drag_that_lost_only_to_an_edit_of_another_field_is_sent_again_without_a_word(

@@ -12,6 +12,7 @@ from tests.browser.board_page import BoardPage, card
 from tests.factories import AppointmentFactory, Session
 from tests.served import granian
 
+
 def waited(engine, card_id: int, minutes: int) -> None:
     """Make a card look as if it entered its status `minutes` ago."""
     with as_operator(), engine.begin() as conn:
@@ -24,7 +25,9 @@ def waited(engine, card_id: int, minutes: int) -> None:
 def set_limits(engine, limits: dict) -> None:
     with as_operator(), engine.begin() as conn:
         conn.execute(
-            text("INSERT INTO shop_settings (shop_id, status_limits) SELECT id, CAST(:limits AS jsonb) FROM shops WHERE slug = 'main'"),
+            text(
+                "INSERT INTO shop_settings (shop_id, status_limits) SELECT id, CAST(:limits AS jsonb) FROM shops WHERE slug = 'main'"
+            ),
             {"limits": json.dumps(limits)},
         )
 
@@ -88,9 +91,13 @@ def test_an_admin_sets_a_limit_in_the_panel_and_the_board_marks_late_cards_at_on
 def test_a_display_made_from_the_page_pairs_a_screen_by_its_link_and_is_revoked_from_it(
     app, new_page, live_server, make_account
 ):
-    today = AppointmentFactory(scheduled_at=datetime.now(UTC), customer="Ada Lovelace", title="Brakes", status="READY").id
+    today = AppointmentFactory(
+        scheduled_at=datetime.now(UTC), customer="Ada Lovelace", title="Brakes", status="READY"
+    ).id
     Session.commit()
-    admin = BoardPage(new_page(permissions=["clipboard-read", "clipboard-write"]), live_server, make_account("admin")).open()
+    admin = BoardPage(
+        new_page(permissions=["clipboard-read", "clipboard-write"]), live_server, make_account("admin")
+    ).open()
     page = admin.page
     page.get_by_role("button", name="Shop settings").click()
     dialog = page.locator("#shop-dialog")
@@ -154,5 +161,5 @@ def test_a_move_in_one_page_reaches_another_page_and_a_display_within_a_second(
         in_ready = f'[data-status="READY"] .card[data-id="{moved}"]'
         expect(two.page.locator(in_ready)).to_be_visible(timeout=1000)
         expect(tv.locator(in_ready)).to_be_visible(timeout=1000)
-        expect(tv.locator(f'{in_ready} .customer')).to_have_text("A. L.")
+        expect(tv.locator(f"{in_ready} .customer")).to_have_text("A. L.")
         assert "Ada Lovelace" not in tv.locator(".board, main").first.inner_text()

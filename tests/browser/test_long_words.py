@@ -51,10 +51,17 @@ def test_a_200_character_word_wraps_inside_its_card_and_stays_out_of_the_next_co
     assert card.bounding_box()["height"] > 4 * board.card(neighbour.id).bounding_box()["height"] / 2
 
 
-def test_a_200_character_word_wraps_inside_the_details_and_history_dialogs(page, live_server, staff_account, staff_token):
+def test_a_200_character_word_wraps_inside_the_details_and_history_dialogs(
+    page, live_server, staff_account, staff_token
+):
     long = AppointmentFactory(title="Oil change", customer="Ada", scheduled_at=datetime(2026, 3, 10, 9, tzinfo=UTC))
-    status, answer = api_call(live_server, "PATCH", f"/api/appointments/{long.id}", token=staff_token,
-                              body={"version": 1, "title": TITLE, "customer": CUSTOMER})
+    status, answer = api_call(
+        live_server,
+        "PATCH",
+        f"/api/appointments/{long.id}",
+        token=staff_token,
+        body={"version": 1, "title": TITLE, "customer": CUSTOMER},
+    )
     assert status == 200, answer
     board = BoardPage(page, live_server, staff_account).open()
 

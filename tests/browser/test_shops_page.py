@@ -13,9 +13,9 @@ from tests.browser.support import Account
 
 def test_each_shop_sees_only_its_board_in_its_zone_under_its_name(new_page, live_server, engine, staff_account):
     with as_operator(), engine.begin() as conn:
-        tokyo = conn.scalar(text(
-            "INSERT INTO shops (slug, name, timezone) VALUES ('tokyo', 'Tokyo garage', 'Asia/Tokyo') RETURNING id"
-        ))
+        tokyo = conn.scalar(
+            text("INSERT INTO shops (slug, name, timezone) VALUES ('tokyo', 'Tokyo garage', 'Asia/Tokyo') RETURNING id")
+        )
     # Both cards are on DAY in either zone, so a leak would show on the other's board.
     main_card = card(9, title="Main oil change").id  # 09:00 UTC; 18:00 in Tokyo
     factories.Session.commit()

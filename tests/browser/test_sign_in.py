@@ -48,8 +48,12 @@ def test_after_five_wrong_passwords_the_form_says_to_wait_and_refuses_even_the_r
 ):
     board = BoardPage(page, live_server)
     for _ in range(5):
-        status, _body = api_call(live_server, "POST", "/api/session",
-                                 body={"username": staff_account.username, "password": "not the password"})
+        status, _body = api_call(
+            live_server,
+            "POST",
+            "/api/session",
+            body={"username": staff_account.username, "password": "not the password"},
+        )
         assert status == 401
     board.goto()
 
@@ -108,8 +112,9 @@ def test_a_disabled_account_is_sent_to_the_sign_in_form_by_its_next_move(
     _row, admin_token = create_token(engine, user_id=admin.id, label="admin script")
     board = BoardPage(page, live_server, staff_account).open()
     before = table_rows(engine)
-    status, _body = api_call(live_server, "PATCH", f"/api/users/{staff_account.id}", token=admin_token,
-                             body={"disabled": True})
+    status, _body = api_call(
+        live_server, "PATCH", f"/api/users/{staff_account.id}", token=admin_token, body={"disabled": True}
+    )
     assert status == 200
 
     board.drag(oil.id, "READY")
@@ -131,8 +136,9 @@ def test_a_move_refused_because_the_account_became_a_viewer_goes_back_with_the_r
     admin = make_account("admin", name="Grace Hopper")
     _row, admin_token = create_token(engine, user_id=admin.id, label="admin script")
     board = BoardPage(page, live_server, staff_account).open()
-    status, _body = api_call(live_server, "PATCH", f"/api/users/{staff_account.id}", token=admin_token,
-                             body={"role": "viewer"})
+    status, _body = api_call(
+        live_server, "PATCH", f"/api/users/{staff_account.id}", token=admin_token, body={"role": "viewer"}
+    )
     assert status == 200
     before = table_rows(engine)
 
@@ -187,8 +193,13 @@ def test_history_says_who_moved_a_card_through_the_page_and_through_a_token(page
     oil = card(9, title="Oil change")
     ada = make_account("staff", name="Ada Lovelace")
     _row, secret = create_token(engine, user_id=ada.id, label="nightly script")
-    status, _body = api_call(live_server, "POST", f"/api/appointments/{oil.id}/move", token=secret,
-                             body={"status": "CHECKED_IN", "version": 1})
+    status, _body = api_call(
+        live_server,
+        "POST",
+        f"/api/appointments/{oil.id}/move",
+        token=secret,
+        body={"status": "CHECKED_IN", "version": 1},
+    )
     assert status == 200
     board = BoardPage(page, live_server)
     board.goto()
@@ -204,8 +215,9 @@ def test_history_says_who_moved_a_card_through_the_page_and_through_a_token(page
     expect(items).to_have_count(2)
     # Newest first, in words.
     expect(items.nth(0)).to_have_text(re.compile(r"^Moved from Checked in to Ready by Ada Lovelace, \d{2}:\d{2}$"))
-    expect(items.nth(1)).to_have_text(re.compile(
-        r"^Moved from Scheduled to Checked in by Ada Lovelace with the token “nightly script”, \d{2}:\d{2}$"))
+    expect(items.nth(1)).to_have_text(
+        re.compile(r"^Moved from Scheduled to Checked in by Ada Lovelace with the token “nightly script”, \d{2}:\d{2}$")
+    )
 
     page.keyboard.press("Escape")
 

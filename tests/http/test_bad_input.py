@@ -147,8 +147,12 @@ def test_body_that_is_not_json_is_415_and_changes_nothing(client, engine, card, 
 
 
 def test_json_with_a_charset_parameter_is_accepted(client, engine, card):
-    response = send(client, f"/api/appointments/{card.id}/move", {"status": "READY", "version": 1},
-                    content_type="application/json; charset=utf-8")
+    response = send(
+        client,
+        f"/api/appointments/{card.id}/move",
+        {"status": "READY", "version": 1},
+        content_type="application/json; charset=utf-8",
+    )
 
     assert response.status_code == 200
 
@@ -163,8 +167,15 @@ def test_body_over_64_kib_is_413_and_changes_nothing(client, engine, card, path)
     assert table_rows(engine) == before
 
 
-@pytest.mark.parametrize("path", ["/api/appointments/abc/move", "/api/appointments/9223372036854775808/move",
-                                  "/api/appointments/-5/move", "/api/appointments/1.5/move"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/appointments/abc/move",
+        "/api/appointments/9223372036854775808/move",
+        "/api/appointments/-5/move",
+        "/api/appointments/1.5/move",
+    ],
+)
 def test_impossible_id_in_move_path_is_404_and_changes_nothing(client, engine, card, path):
     before = table_rows(engine)
 

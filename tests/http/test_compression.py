@@ -15,7 +15,9 @@ BOARD = f"/api/board?from={DAY}&to={DAY}"
 
 def fill_board(cards: int = 20) -> None:
     for hour in range(cards):
-        AppointmentFactory(scheduled_at=datetime(2026, 3, 10, 7, hour, tzinfo=UTC), notes="Brake pads, front and rear. " * 4)
+        AppointmentFactory(
+            scheduled_at=datetime(2026, 3, 10, 7, hour, tzinfo=UTC), notes="Brake pads, front and rear. " * 4
+        )
 
 
 def test_board_is_gzipped_when_the_client_accepts_gzip_and_decompresses_to_the_same_json(client):

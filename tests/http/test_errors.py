@@ -65,12 +65,15 @@ def test_healthz_and_api_answer_503_when_database_is_unreachable(tmp_path):
     app.extensions["board.engine"].dispose()
 
 
-@pytest.mark.parametrize("name, value, fragment", [
-    ("BOARD_TIMEZONE", "Mars/Olympus_Mons", "BOARD_TIMEZONE"),
-    ("BOARD_RETRY_MAX_DELAY_MS", "soon", "BOARD_RETRY_MAX_DELAY_MS"),
-    ("BOARD_RETRY_MAX_DELAY_MS", "-1", "BOARD_RETRY_MAX_DELAY_MS"),
-    ("BOARD_DB_POOLER", "session", "BOARD_DB_POOLER must be unset or 'transaction'"),
-])
+@pytest.mark.parametrize(
+    "name, value, fragment",
+    [
+        ("BOARD_TIMEZONE", "Mars/Olympus_Mons", "BOARD_TIMEZONE"),
+        ("BOARD_RETRY_MAX_DELAY_MS", "soon", "BOARD_RETRY_MAX_DELAY_MS"),
+        ("BOARD_RETRY_MAX_DELAY_MS", "-1", "BOARD_RETRY_MAX_DELAY_MS"),
+        ("BOARD_DB_POOLER", "session", "BOARD_DB_POOLER must be unset or 'transaction'"),
+    ],
+)
 def test_bad_settings_stop_the_app_with_a_clear_message(database_url, name, value, fragment):
     from board.config import ConfigError
 

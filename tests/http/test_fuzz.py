@@ -81,7 +81,8 @@ def test_every_served_operation_is_fuzzed_as_its_own_test(request, live_server):
     # Tests of the session, not of this module's list: a runner that merged them would show here.
     status, served, _ = http_json("GET", f"{live_server}/api/openapi.json")
     fuzzed = {
-        item.nodeid for item in request.session.items
+        item.nodeid
+        for item in request.session.items
         if getattr(item, "originalname", None) == test_operation_answers_as_documented.__name__
     }
     assert status == 200

@@ -33,8 +33,19 @@ def generated(live_server, tmp_path, monkeypatch):
     config.write_text("post_hooks: []\n")
     generator = Path(sys.executable).parent / "openapi-python-client"
     result = subprocess.run(
-        [generator, "generate", "--path", document, "--output-path", tmp_path / PACKAGE, "--meta", "none",
-         "--config", config, "--fail-on-warning"],
+        [
+            generator,
+            "generate",
+            "--path",
+            document,
+            "--output-path",
+            tmp_path / PACKAGE,
+            "--meta",
+            "none",
+            "--config",
+            config,
+            "--fail-on-warning",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -69,15 +80,23 @@ def test_the_generated_client_has_one_model_per_shape(generated):
     assert defining(r"^\s+VERSION_CONFLICT = ") == ["error_code.py"]
     # One model per kind of error: the plain one, and the four that carry more.
     assert defining(r"^\s+request_id: str") == [
-        "batch_conflict.py", "batch_not_found.py", "card_conflict.py", "error.py", "validation_error.py"
+        "batch_conflict.py",
+        "batch_not_found.py",
+        "card_conflict.py",
+        "error.py",
+        "validation_error.py",
     ]
     # Every other model is a named component of the document, or a map or enum nested in one (an edit's
     # changes, a validation error's details): no envelope or error the generator had to name itself.
     components = json.loads((package.parent / "openapi.json").read_text())["components"]["schemas"]
     named = {re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() + ".py" for name in components}
     unnamed = sorted(set(models) - named)
-    assert not [name for name in unnamed if re.search(r"_response_\d{3}|_body\.py$|answer\.py$|error\.py$", name)
-                and name != "get_openapi_response_200.py"], unnamed
+    assert not [
+        name
+        for name in unnamed
+        if re.search(r"_response_\d{3}|_body\.py$|answer\.py$|error\.py$", name)
+        and name != "get_openapi_response_200.py"
+    ], unnamed
     assert len(unnamed) <= 8, unnamed
 
 
@@ -132,7 +151,8 @@ def test_a_nightly_import_runs_through_the_generated_client(generated, live_serv
     both = move_many.sync(client=client, body=batch, idempotency_key="nightly-3")
     assert isinstance(both, models.CardListAnswer)
     assert [(c.id, c.status, c.version) for c in both.data] == [
-        (card.id, models.Status.IN_PROGRESS, 3), (other.id, models.Status.IN_PROGRESS, 2)
+        (card.id, models.Status.IN_PROGRESS, 3),
+        (other.id, models.Status.IN_PROGRESS, 2),
     ]
     replayed = move_many.sync_detailed(client=client, body=batch, idempotency_key="nightly-3")
     assert replayed.status_code == 200 and replayed.headers["Idempotent-Replayed"] == "true"

@@ -80,16 +80,18 @@ def test_a_chunked_body_over_64_kib_is_413_even_when_its_start_is_a_valid_move(s
 def test_a_chunked_body_of_exactly_64_kib_is_read_whole(server, engine, card, api_headers):
     move = json.dumps({"status": "READY", "version": 1}).encode()
 
-    status, answer = post_chunked(server, f"/api/appointments/{card.id}/move", move + b" " * (LIMIT - len(move)),
-                                  api_headers)
+    status, answer = post_chunked(
+        server, f"/api/appointments/{card.id}/move", move + b" " * (LIMIT - len(move)), api_headers
+    )
 
     assert status == 200, answer
     assert answer["data"]["version"] == 2
 
 
 def test_a_small_chunked_move_is_applied(server, engine, card, api_headers):
-    status, answer = post_chunked(server, f"/api/appointments/{card.id}/move",
-                                  b'{"status": "CHECKED_IN", "version": 1}', api_headers)
+    status, answer = post_chunked(
+        server, f"/api/appointments/{card.id}/move", b'{"status": "CHECKED_IN", "version": 1}', api_headers
+    )
 
     assert status == 200, answer
     assert answer["data"]["status"] == "CHECKED_IN"
@@ -131,16 +133,20 @@ def test_deeply_nested_json_is_400_with_a_message(server, engine, card, api_head
     assert table_rows(engine) == before
 
 
-@pytest.mark.parametrize("template, path", [
-    ('{"status": "READY", "version": 1, "x": %s}', "/api/appointments/{id}/move"),
-    ('{"status": %s, "version": 1}', "/api/appointments/{id}/move"),
-    ('{"moves": %s}', "/api/moves"),
-    ('{"moves": [{"id": 1, "status": "READY", "version": %s}]}', "/api/moves"),
-    ('{"title": %s, "customer": "Ada", "scheduled_at": "2026-11-22T09:30:00+00:00"}', "/api/appointments"),
-])
+@pytest.mark.parametrize(
+    "template, path",
+    [
+        ('{"status": "READY", "version": 1, "x": %s}', "/api/appointments/{id}/move"),
+        ('{"status": %s, "version": 1}', "/api/appointments/{id}/move"),
+        ('{"moves": %s}', "/api/moves"),
+        ('{"moves": [{"id": 1, "status": "READY", "version": %s}]}', "/api/moves"),
+        ('{"title": %s, "customer": "Ada", "scheduled_at": "2026-11-22T09:30:00+00:00"}', "/api/appointments"),
+    ],
+)
 @pytest.mark.parametrize("depth", [500, 990])
-def test_json_nested_just_within_what_the_parser_reads_is_an_ordinary_error(server, engine, card, api_headers,
-                                                                            template, path, depth):
+def test_json_nested_just_within_what_the_parser_reads_is_an_ordinary_error(
+    server, engine, card, api_headers, template, path, depth
+):
     before = table_rows(engine)
 
     status, answer, _ = send(server, "POST", path.format(id=card.id), template % nested(depth), api_headers)
@@ -163,8 +169,17 @@ def test_a_lone_surrogate_in_a_text_field_is_422_naming_the_field(server, engine
     assert table_rows(engine) == before
 
 
-@pytest.mark.parametrize("query", ["from=9999-12-31", "to=9999-12-31", "from=9999-12-30&to=9999-12-31",
-                                   "from=0001-01-01", "to=0001-01-01", "from=1899-12-31"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=9999-12-31",
+        "to=9999-12-31",
+        "from=9999-12-30&to=9999-12-31",
+        "from=0001-01-01",
+        "to=0001-01-01",
+        "from=1899-12-31",
+    ],
+)
 def test_a_board_day_at_the_edge_of_the_calendar_is_422(server, engine, card, api_headers, query):
     status, answer, _ = send(server, "GET", f"/api/board?{query}", None, api_headers)
 
@@ -180,14 +195,21 @@ def test_the_last_day_of_the_calendar_board_still_answers(server, api_headers):
     assert answer["data"]["from"] == "9998-12-31"
 
 
-@pytest.mark.parametrize("scheduled_at", ["9999-12-31T23:59:59+00:00", "1899-12-31T23:59:59+00:00",
-                                          "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+@pytest.mark.parametrize(
+    "scheduled_at",
+    [
+        "9999-12-31T23:59:59+00:00",
+        "1899-12-31T23:59:59+00:00",
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+    ],
+)
 def test_a_time_outside_years_1900_to_9999_is_422(server, engine, card, api_headers, scheduled_at):
     before = table_rows(engine)
 
-    status, answer, _ = send(server, "POST", "/api/appointments", json.dumps({**GOOD_CREATE,
-                                                                             "scheduled_at": scheduled_at}),
-                             api_headers)
+    status, answer, _ = send(
+        server, "POST", "/api/appointments", json.dumps({**GOOD_CREATE, "scheduled_at": scheduled_at}), api_headers
+    )
 
     assert status == 422, answer
     assert "scheduled_at" in assert_error(answer, "validation_error")["details"]
@@ -195,14 +217,16 @@ def test_a_time_outside_years_1900_to_9999_is_422(server, engine, card, api_head
 
 
 @pytest.mark.parametrize("field", ["title", "customer"])
-@pytest.mark.parametrize("value", ["\x1c" + "y" * 200, "\x1cAda", "Ada\x1f", "A\x00da", "Ada\nLovelace",
-                                   "Ada\tLovelace", "\x7fAda", "Ada\x85"])
-def test_a_control_character_in_a_text_field_is_422_naming_the_field(server, engine, card, api_headers, field,
-                                                                     value):
+@pytest.mark.parametrize(
+    "value",
+    ["\x1c" + "y" * 200, "\x1cAda", "Ada\x1f", "A\x00da", "Ada\nLovelace", "Ada\tLovelace", "\x7fAda", "Ada\x85"],
+)
+def test_a_control_character_in_a_text_field_is_422_naming_the_field(server, engine, card, api_headers, field, value):
     before = table_rows(engine)
 
-    status, answer, _ = send(server, "POST", "/api/appointments", json.dumps({**GOOD_CREATE, field: value}),
-                             api_headers)
+    status, answer, _ = send(
+        server, "POST", "/api/appointments", json.dumps({**GOOD_CREATE, field: value}), api_headers
+    )
 
     assert status == 422, answer
     assert field in assert_error(answer, "validation_error")["details"]
@@ -210,8 +234,13 @@ def test_a_control_character_in_a_text_field_is_422_naming_the_field(server, eng
 
 
 def test_the_length_rule_counts_what_is_stored(server, engine, api_headers):
-    status, answer, _ = send(server, "POST", "/api/appointments",
-                             json.dumps({**GOOD_CREATE, "customer": "  " + "z" * 200 + "  "}), api_headers)
+    status, answer, _ = send(
+        server,
+        "POST",
+        "/api/appointments",
+        json.dumps({**GOOD_CREATE, "customer": "  " + "z" * 200 + "  "}),
+        api_headers,
+    )
 
     assert status == 201, answer
     with engine.connect() as conn:
@@ -226,23 +255,37 @@ def set_version(engine, card_id: int, version: int) -> None:
 def test_a_card_past_the_old_integer_range_moves_on(server, engine, card, api_headers):
     set_version(engine, card.id, 2**31 - 1)
 
-    status, answer, _ = send(server, "POST", f"/api/appointments/{card.id}/move",
-                             json.dumps({"status": "READY", "version": 2**31 - 1}), api_headers)
+    status, answer, _ = send(
+        server,
+        "POST",
+        f"/api/appointments/{card.id}/move",
+        json.dumps({"status": "READY", "version": 2**31 - 1}),
+        api_headers,
+    )
 
     assert status == 200, answer
     assert answer["data"]["version"] == 2**31
     with engine.connect() as conn:
-        assert conn.scalar(text("SELECT version FROM appointment_events WHERE appointment_id = :id AND kind = 'moved'"),
-                           {"id": card.id}) == 2**31
+        assert (
+            conn.scalar(
+                text("SELECT version FROM appointment_events WHERE appointment_id = :id AND kind = 'moved'"),
+                {"id": card.id},
+            )
+            == 2**31
+        )
 
 
-def test_a_card_at_the_top_version_answers_409_version_exhausted_and_changes_nothing(server, engine, card,
-                                                                                      api_headers):
+def test_a_card_at_the_top_version_answers_409_version_exhausted_and_changes_nothing(server, engine, card, api_headers):
     set_version(engine, card.id, VERSION_MAX)
     before = table_rows(engine)
 
-    status, answer, _ = send(server, "POST", f"/api/appointments/{card.id}/move",
-                             json.dumps({"status": "READY", "version": VERSION_MAX}), api_headers)
+    status, answer, _ = send(
+        server,
+        "POST",
+        f"/api/appointments/{card.id}/move",
+        json.dumps({"status": "READY", "version": VERSION_MAX}),
+        api_headers,
+    )
 
     assert status == 409, answer
     error = assert_error(answer, "version_exhausted")
@@ -254,8 +297,10 @@ def test_a_batch_with_a_card_at_the_top_version_moves_nothing(server, engine, ap
     exhausted, other = AppointmentFactory(), AppointmentFactory()
     set_version(engine, exhausted.id, VERSION_MAX)
     before = table_rows(engine)
-    moves = [{"id": exhausted.id, "status": "READY", "version": VERSION_MAX},
-             {"id": other.id, "status": "READY", "version": 1}]
+    moves = [
+        {"id": exhausted.id, "status": "READY", "version": VERSION_MAX},
+        {"id": other.id, "status": "READY", "version": 1},
+    ]
 
     status, answer, _ = send(server, "POST", "/api/moves", json.dumps({"moves": moves}), api_headers)
 
@@ -269,8 +314,13 @@ def test_a_batch_with_a_card_at_the_top_version_moves_nothing(server, engine, ap
 def test_a_version_beyond_bigint_is_422(server, engine, card, api_headers, version):
     before = table_rows(engine)
 
-    status, answer, _ = send(server, "POST", f"/api/appointments/{card.id}/move",
-                             json.dumps({"status": "READY", "version": version}), api_headers)
+    status, answer, _ = send(
+        server,
+        "POST",
+        f"/api/appointments/{card.id}/move",
+        json.dumps({"status": "READY", "version": version}),
+        api_headers,
+    )
 
     assert status == 422, answer
     assert "version" in assert_error(answer, "validation_error")["details"]
@@ -279,8 +329,11 @@ def test_a_version_beyond_bigint_is_422(server, engine, card, api_headers, versi
 
 SERVER_REFUSALS = [
     pytest.param(b"GET /" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 431, id="request-line-too-long"),
-    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Pad: " + b"v" * 20_000 + b"\r\n\r\n", 431,
-                 id="headers-too-large"),
+    pytest.param(
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Pad: " + b"v" * 20_000 + b"\r\n\r\n",
+        431,
+        id="headers-too-large",
+    ),
     pytest.param(b"G@T /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400, id="malformed-method"),
     pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 400, id="tls-hello-on-plain-http"),
 ]
@@ -295,12 +348,15 @@ def test_what_the_server_refuses_before_the_app_sees_it_has_an_empty_body(server
     assert headers.get("content-type") is None
 
 
-@pytest.mark.parametrize("method, path, status, code", [
-    ("OPTIONS", "*", 404, "not_found"),
-    ("OPTIONS", "/no/such/page", 404, "not_found"),
-    ("BREW", "/api/board", 405, "method_not_allowed"),
-    ("GET", "/api/board?from=" + "9" * 5000, 422, "validation_error"),
-])
+@pytest.mark.parametrize(
+    "method, path, status, code",
+    [
+        ("OPTIONS", "*", 404, "not_found"),
+        ("OPTIONS", "/no/such/page", 404, "not_found"),
+        ("BREW", "/api/board", 405, "method_not_allowed"),
+        ("GET", "/api/board?from=" + "9" * 5000, 422, "validation_error"),
+    ],
+)
 def test_odd_requests_the_app_sees_are_answered_in_the_envelope(server, api_headers, method, path, status, code):
     answer_status, headers, body = exchange(server.port, head(method, path, api_headers))
 

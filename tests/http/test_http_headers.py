@@ -6,8 +6,10 @@ from prometheus_client import REGISTRY
 from tests.helpers import move, table_rows
 
 
-@pytest.mark.parametrize("path", ["/", "/assets/main.js", "/api/board", "/api/appointments/1", "/api/nothing",
-                                  "/healthz", "/metrics", "/nothing"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/assets/main.js", "/api/board", "/api/appointments/1", "/api/nothing", "/healthz", "/metrics", "/nothing"],
+)
 def test_every_response_forbids_mime_sniffing(client, card, path):
     with client.get(path) as response:
         response.get_data()
@@ -15,15 +17,27 @@ def test_every_response_forbids_mime_sniffing(client, card, path):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
-@pytest.mark.parametrize("path, page", [
-    ("/", True), ("/assets/main.js", True), ("/assets/nope.js", True), ("/api/docs", True),
-    ("/api/openapi.json", True), ("/assets/swagger-ui/swagger-ui.css", True),
-    ("/api/board", False), ("/healthz", False), ("/metrics", False), ("/nothing", False),
-])
+@pytest.mark.parametrize(
+    "path, page",
+    [
+        ("/", True),
+        ("/assets/main.js", True),
+        ("/assets/nope.js", True),
+        ("/api/docs", True),
+        ("/api/openapi.json", True),
+        ("/assets/swagger-ui/swagger-ui.css", True),
+        ("/api/board", False),
+        ("/healthz", False),
+        ("/metrics", False),
+        ("/nothing", False),
+    ],
+)
 def test_the_board_and_the_api_docs_carry_one_strict_csp_and_send_no_referer(client, path, page):
     with client.get(path) as response:
         response.get_data()

@@ -9,11 +9,9 @@ from openapi_spec_validator import validate
 
 import board
 from board import errors
-from board.models import EVENT_KINDS, ROLES, STATUSES
-
-from board.http.openapi import DOCUMENTED_PREFIXES, build_document, openapi_path
-from board.models import TEXT_MAX_LENGTH
 from board.http.headers import CONTENT_SECURITY_POLICY
+from board.http.openapi import DOCUMENTED_PREFIXES, build_document, openapi_path
+from board.models import EVENT_KINDS, ROLES, STATUSES, TEXT_MAX_LENGTH
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

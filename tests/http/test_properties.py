@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from sqlalchemy import text
 
 from board.models import ROLES, STATUSES, VERSION_MAX
@@ -42,11 +41,15 @@ odd_numbers = (
 calendar_days = st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
 day_strings = calendar_days.map(date.isoformat) | odd_text | st.sampled_from(["9999-12-31", "0001-01-01", "2026-02-30"])
 offsets = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timezone(timedelta(minutes=minutes)))
-times = st.builds(
-    lambda moment, zone: moment.replace(tzinfo=zone).isoformat(),
-    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
-    offsets,
-) | st.datetimes().map(datetime.isoformat) | odd_text
+times = (
+    st.builds(
+        lambda moment, zone: moment.replace(tzinfo=zone).isoformat(),
+        st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+        offsets,
+    )
+    | st.datetimes().map(datetime.isoformat)
+    | odd_text
+)
 
 scalars = st.none() | st.booleans() | odd_numbers | odd_text
 json_values = st.recursive(
@@ -83,15 +86,18 @@ def body_with(fields: dict) -> st.SearchStrategy:
     )
 
 
-create_bodies = body_with({
-    "title": maybe(odd_text | json_values, "Oil change"),
-    "customer": maybe(odd_text | json_values, "Ada"),
-    "scheduled_at": maybe(times | json_values, "2026-11-22T09:30:00+01:00"),
-    "status": maybe(statuses, "SCHEDULED"),
-})
+create_bodies = body_with(
+    {
+        "title": maybe(odd_text | json_values, "Oil change"),
+        "customer": maybe(odd_text | json_values, "Ada"),
+        "scheduled_at": maybe(times | json_values, "2026-11-22T09:30:00+01:00"),
+        "status": maybe(statuses, "SCHEDULED"),
+    }
+)
 move_bodies = body_with({"status": maybe(statuses, "READY"), "version": maybe(odd_numbers | json_values, 1)})
-batch_items = st.fixed_dictionaries({}, optional={"id": odd_numbers | json_values, "status": statuses,
-                                                  "version": odd_numbers | json_values})
+batch_items = st.fixed_dictionaries(
+    {}, optional={"id": odd_numbers | json_values, "status": statuses, "version": odd_numbers | json_values}
+)
 batch_bodies = body_with({"moves": st.lists(batch_items, max_size=3) | json_values})
 path_text = st.text(
     st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="/?#"), min_size=1, max_size=20

@@ -16,7 +16,14 @@ from board.http.shapes import Account, Card, Token, UserOut
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 CARD = SimpleNamespace(
-    id=1, title="Oil change", customer="Ada", scheduled_at=AT, notes="", status="SCHEDULED", version=1, updated_at=AT,
+    id=1,
+    title="Oil change",
+    customer="Ada",
+    scheduled_at=AT,
+    notes="",
+    status="SCHEDULED",
+    version=1,
+    updated_at=AT,
     status_since=AT,
 )
 USER = SimpleNamespace(id=2, username="ada", name="Ada", role="staff", disabled=False, created_at=AT)

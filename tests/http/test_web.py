@@ -30,12 +30,15 @@ def test_page_has_no_inline_scripts_styles_or_handlers(client):
     assert not re.search(r"\son[a-z]+\s*=", html)
 
 
-@pytest.mark.parametrize("asset, mimetype", [
-    ("main.js", "text/javascript"),
-    ("api.js", "text/javascript"),
-    ("state.js", "text/javascript"),
-    ("board.css", "text/css"),
-])
+@pytest.mark.parametrize(
+    "asset, mimetype",
+    [
+        ("main.js", "text/javascript"),
+        ("api.js", "text/javascript"),
+        ("state.js", "text/javascript"),
+        ("board.css", "text/css"),
+    ],
+)
 def test_assets_are_served_with_their_type_and_the_csp(client, asset, mimetype):
     with client.get(f"/assets/{asset}") as response:
         response.get_data()

@@ -43,8 +43,13 @@ def test_backup_restores_into_an_empty_database_that_serves_every_card_event_acc
     app, client, staff_token, database_url, scratch_database, make_app, client_for, tmp_path
 ):
     oil, tyres, brakes = (create(client, title, hour) for title, hour in (("Oil", 9), ("Tyres", 10), ("Brakes", 11)))
-    assert client.post(f"/api/appointments/{oil['id']}/move", json={"status": "CHECKED_IN", "version": 1}).status_code == 200
-    assert client.patch(f"/api/appointments/{tyres['id']}", json={"notes": "Winter set", "version": 1}).status_code == 200
+    assert (
+        client.post(f"/api/appointments/{oil['id']}/move", json={"status": "CHECKED_IN", "version": 1}).status_code
+        == 200
+    )
+    assert (
+        client.patch(f"/api/appointments/{tyres['id']}", json={"notes": "Winter set", "version": 1}).status_code == 200
+    )
     assert client.delete(f"/api/appointments/{brakes['id']}?version=1").status_code == 200
     card_ids = [oil["id"], tyres["id"], brakes["id"]]
     before = what_it_serves(client, card_ids)
@@ -60,13 +65,21 @@ def test_backup_restores_into_an_empty_database_that_serves_every_card_event_acc
     assert what_it_serves(restored_client, card_ids) == before
     assert [card["title"] for column in before["board"]["columns"] for card in column["cards"]] == ["Tyres", "Oil"]
     assert [event["kind"] for event in before["histories"][brakes["id"]]["data"]] == ["created", "deleted"]
-    assert restored_client.post(f"/api/appointments/{oil['id']}/move", json={"status": "READY", "version": 2}).status_code == 200
+    assert (
+        restored_client.post(f"/api/appointments/{oil['id']}/move", json={"status": "READY", "version": 2}).status_code
+        == 200
+    )
 
 
 def board_backups(url, *arguments: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
     return subprocess.run(
-        [sys.executable, "-m", "board.backups", *arguments], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "board.backups", *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -85,7 +98,11 @@ def test_restore_over_a_database_with_rows_refuses_without_confirmation_then_rep
     engine = create_engine(target)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO users (shop_id, username, name, role, password_hash) VALUES (1, 'zed', 'Zed', 'viewer', 'x')"))
+            conn.execute(
+                text(
+                    "INSERT INTO users (shop_id, username, name, role, password_hash) VALUES (1, 'zed', 'Zed', 'viewer', 'x')"
+                )
+            )
         before = rows(target)
 
         refused = board_backups(target, "restore", dump)

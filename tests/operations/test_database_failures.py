@@ -3,15 +3,13 @@
 import json
 
 import pytest
-
-from board.accounts.tokens import create_token
-from board.accounts.users import create_user
-from tests.factories import PASSWORD
 from sqlalchemy import create_engine, text
 
 from alembic import command
+from board.accounts.tokens import create_token
+from board.accounts.users import create_user
 from board.db import _private_runtime_dir, normalize_url
-from tests.factories import AppointmentFactory
+from tests.factories import PASSWORD, AppointmentFactory
 from tests.helpers import alembic_config, metric_sample, move, table_rows
 
 # Directly, and through a real PgBouncer in transaction pooling mode, where the timeouts are SET LOCAL.
@@ -39,7 +37,9 @@ def last_request_line(stderr: str) -> dict:
 
 
 @both_routes
-def test_lock_timeout_answers_503_transient_without_retry_and_moves_nothing(app, client_for, make_app, engine, row_lock, capsys):
+def test_lock_timeout_answers_503_transient_without_retry_and_moves_nothing(
+    app, client_for, make_app, engine, row_lock, capsys
+):
     card = AppointmentFactory()
     impatient = client_for(make_app(BOARD_DB_LOCK_TIMEOUT_MS=50))
     row_lock(card.id)

@@ -19,8 +19,12 @@ sys.stdin.read()
 
 
 def start_user(pgdata: Path) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-c", SERVE_UNTIL_KILLED, str(pgdata)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE_UNTIL_KILLED, str(pgdata)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout.readline().startswith("postgresql+psycopg://")
     return process
 

@@ -23,8 +23,12 @@ def move(port: int, card_id: int, version: int, headers: dict) -> tuple[int, dic
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         body = json.dumps({"status": STATUSES[version % len(STATUSES)], "version": version})
-        connection.request("POST", f"/api/appointments/{card_id}/move", body=body,
-                           headers={**headers, "Content-Type": "application/json", "Connection": "close"})
+        connection.request(
+            "POST",
+            f"/api/appointments/{card_id}/move",
+            body=body,
+            headers={**headers, "Content-Type": "application/json", "Connection": "close"},
+        )
         response = connection.getresponse()
         return response.status, json.loads(response.read())
     finally:
@@ -33,23 +37,31 @@ def move(port: int, card_id: int, version: int, headers: dict) -> tuple[int, dic
 
 def history_versions(engine) -> set[tuple[int, int]]:
     with engine.connect() as conn:
-        return {tuple(row) for row in conn.execute(text("SELECT appointment_id, version FROM appointment_events WHERE kind = 'moved'"))}
+        return {
+            tuple(row)
+            for row in conn.execute(text("SELECT appointment_id, version FROM appointment_events WHERE kind = 'moved'"))
+        }
 
 
 def waiting_on_a_lock(engine) -> bool:
     # As the login role: the service's role may not see what other roles' sessions wait on.
     with as_operator(), engine.connect() as conn:
-        return bool(conn.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE appointments%'"
-        )))
+        return bool(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE appointments%'"
+                )
+            )
+        )
 
 
 CONNECTION_ERRORS = (ConnectionRefusedError, ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected)
 
 
-def test_sigterm_under_load_answers_the_moves_in_flight_and_loses_none(database_url, app, engine, api_headers,
-                                                                       tmp_path):
+def test_sigterm_under_load_answers_the_moves_in_flight_and_loses_none(
+    database_url, app, engine, api_headers, tmp_path
+):
     held, *cards = [AppointmentFactory() for _ in range(9)]
     answered: set[tuple[int, int]] = set()
     failures: list[BaseException] = []
@@ -83,7 +95,8 @@ def test_sigterm_under_load_answers_the_moves_in_flight_and_loses_none(database_
             for mover in movers:
                 mover.start()
             assert wait_for(lambda: len(answered) >= 80 and waiting_on_a_lock(engine), 30), (
-                "80 moves answered, one waiting")
+                "80 moves answered, one waiting"
+            )
 
             server.process.send_signal(signal.SIGTERM)
             sigterm_sent.set()

@@ -33,7 +33,9 @@ def new_card(server, headers, **fields):
 def test_each_kind_of_change_arrives_with_its_card_at_that_version(live, app, api_headers):
     with EventStream(live.port, api_headers) as stream:
         card = new_card(live, api_headers)
-        moved = api(live, "POST", f"/api/appointments/{card['id']}/move", api_headers, {"status": "READY", "version": 1})
+        moved = api(
+            live, "POST", f"/api/appointments/{card['id']}/move", api_headers, {"status": "READY", "version": 1}
+        )
         edited = api(live, "PATCH", f"/api/appointments/{card['id']}", api_headers, {"notes": "pads", "version": 2})
         api(live, "DELETE", f"/api/appointments/{card['id']}?version=3", api_headers)
         events = [stream.read() for _ in range(4)]
@@ -76,7 +78,9 @@ def test_an_id_beyond_the_last_or_not_a_number_gets_a_reset_at_the_last_change(l
 
 def test_a_change_in_another_shop_reaches_neither_the_stream_nor_its_replay(live, app, engine, api_headers):
     with as_operator(), engine.begin() as conn:
-        other = conn.scalar(text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC') RETURNING id"))
+        other = conn.scalar(
+            text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC') RETURNING id")
+        )
     with acting_for(other):
         other_headers = {"Authorization": f"Bearer {token_for(UserFactory(username='bo', role='staff'))}"}
         factories.Session.commit()
@@ -98,7 +102,9 @@ READERS = 20
 CHANGES_PER_WRITER = 15
 
 
-def test_readers_that_drop_and_reconnect_get_every_change_once_in_order_while_16_writers_change_cards(live, app, api_headers):
+def test_readers_that_drop_and_reconnect_get_every_change_once_in_order_while_16_writers_change_cards(
+    live, app, api_headers
+):
     cards = [new_card(live, api_headers, title=f"Card {n}") for n in range(WRITERS)]
     first_seq = len(cards)
 
@@ -106,10 +112,18 @@ def test_readers_that_drop_and_reconnect_get_every_change_once_in_order_while_16
         version = card["version"]
         for n in range(CHANGES_PER_WRITER):
             if n % 2:
-                version = api(live, "PATCH", f"/api/appointments/{card['id']}", api_headers, {"notes": str(n), "version": version})["version"]
+                version = api(
+                    live, "PATCH", f"/api/appointments/{card['id']}", api_headers, {"notes": str(n), "version": version}
+                )["version"]
             else:
                 status = ("READY", "CHECKED_IN")[n // 2 % 2]
-                version = api(live, "POST", f"/api/appointments/{card['id']}/move", api_headers, {"status": status, "version": version})["version"]
+                version = api(
+                    live,
+                    "POST",
+                    f"/api/appointments/{card['id']}/move",
+                    api_headers,
+                    {"status": status, "version": version},
+                )["version"]
 
     total = first_seq + WRITERS * CHANGES_PER_WRITER
     received = {reader: [] for reader in range(READERS)}

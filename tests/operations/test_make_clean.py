@@ -8,7 +8,9 @@ from tests.helpers import ROOT
 def make(folder, *arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), "-C", str(folder), *arguments],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

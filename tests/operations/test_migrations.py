@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import create_engine, inspect, text
 
+from alembic import command
 from tests.helpers import ROOT, TABLES, alembic_config, in_first_shop
 
 
@@ -63,27 +63,35 @@ def test_accounts_migration_keeps_cards_and_history_both_ways(scratch_database):
     moves = "SELECT appointment_id, from_status, to_status, version, moved_at FROM appointment_moves ORDER BY id"
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO appointments (title, customer, scheduled_at, status, version)"
-                " VALUES ('Oil change', 'Ada', '2026-12-02 09:00+00', 'READY', 3)"
-            ))
-            conn.execute(text(
-                "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version)"
-                " VALUES (1, 'SCHEDULED', 'IN_PROGRESS', 2), (1, 'IN_PROGRESS', 'READY', 3)"
-            ))
+            conn.execute(
+                text(
+                    "INSERT INTO appointments (title, customer, scheduled_at, status, version)"
+                    " VALUES ('Oil change', 'Ada', '2026-12-02 09:00+00', 'READY', 3)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version)"
+                    " VALUES (1, 'SCHEDULED', 'IN_PROGRESS', 2), (1, 'IN_PROGRESS', 'READY', 3)"
+                )
+            )
             before = (conn.execute(text(card)).all(), conn.execute(text(moves)).all())
 
         command.upgrade(config, "0002")
         with engine.begin() as conn:
             assert (conn.execute(text(card)).all(), conn.execute(text(moves)).all()) == before
-            assert conn.execute(text("SELECT by_user_id, by_token_id FROM appointment_moves")).all() == [(None, None)] * 2
-            conn.execute(text(
-                "INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'staff', 'x')"
-            ))
-            conn.execute(text(
-                "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version, by_user_id)"
-                " VALUES (1, 'READY', 'COMPLETED', 4, 1)"
-            ))
+            assert (
+                conn.execute(text("SELECT by_user_id, by_token_id FROM appointment_moves")).all() == [(None, None)] * 2
+            )
+            conn.execute(
+                text("INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'staff', 'x')")
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version, by_user_id)"
+                    " VALUES (1, 'READY', 'COMPLETED', 4, 1)"
+                )
+            )
 
         command.downgrade(forcing(config), "0001")
         with engine.connect() as conn:
@@ -104,26 +112,34 @@ def test_events_migration_turns_moves_into_events_and_back(scratch_database):
     moves = "SELECT appointment_id, from_status, to_status, version, moved_at, by_user_id FROM appointment_moves ORDER BY id"
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'staff', 'x')"))
-            conn.execute(text(
-                "INSERT INTO appointments (title, customer, scheduled_at, status, version) VALUES"
-                " ('Oil change', 'Ada', '2026-12-02 09:00+00', 'READY', 3),"
-                " ('Tyre swap', 'Alan', '2026-12-02 10:00+00', 'SCHEDULED', 1)"
-            ))
-            conn.execute(text(
-                "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version, by_user_id)"
-                " VALUES (1, 'SCHEDULED', 'IN_PROGRESS', 2, NULL), (1, 'IN_PROGRESS', 'READY', 3, 1)"
-            ))
+            conn.execute(
+                text("INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'staff', 'x')")
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO appointments (title, customer, scheduled_at, status, version) VALUES"
+                    " ('Oil change', 'Ada', '2026-12-02 09:00+00', 'READY', 3),"
+                    " ('Tyre swap', 'Alan', '2026-12-02 10:00+00', 'SCHEDULED', 1)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO appointment_moves (appointment_id, from_status, to_status, version, by_user_id)"
+                    " VALUES (1, 'SCHEDULED', 'IN_PROGRESS', 2, NULL), (1, 'IN_PROGRESS', 'READY', 3, 1)"
+                )
+            )
             before_moves = conn.execute(text(moves)).all()
             created = dict(conn.execute(text("SELECT id, created_at FROM appointments")).all())
 
         command.upgrade(config, "head")
         command.check(config)
         with engine.begin() as conn:
-            rows = conn.execute(text(
-                "SELECT appointment_id, version, kind, from_status, to_status, by_user_id, at"
-                " FROM appointment_events ORDER BY appointment_id, version"
-            )).all()
+            rows = conn.execute(
+                text(
+                    "SELECT appointment_id, version, kind, from_status, to_status, by_user_id, at"
+                    " FROM appointment_events ORDER BY appointment_id, version"
+                )
+            ).all()
             assert [row[:6] for row in rows] == [
                 (1, 1, "created", None, None, None),
                 (1, 2, "moved", "SCHEDULED", "IN_PROGRESS", None),
@@ -134,7 +150,9 @@ def test_events_migration_turns_moves_into_events_and_back(scratch_database):
             assert conn.execute(text("SELECT notes, deleted_at FROM appointments WHERE id = 1")).one() == ("", None)
             assert "appointment_moves" not in table_names(url)
             conn.execute(text("UPDATE appointments SET deleted_at = now(), version = 2 WHERE id = 2"))
-            conn.execute(text("INSERT INTO appointment_events (appointment_id, version, kind, seq) VALUES (2, 2, 'deleted', 5)"))
+            conn.execute(
+                text("INSERT INTO appointment_events (appointment_id, version, kind, seq) VALUES (2, 2, 'deleted', 5)")
+            )
 
         command.downgrade(forcing(config), "0002")
         with engine.connect() as conn:
@@ -150,18 +168,24 @@ def fill(url) -> None:
     engine = in_first_shop(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'staff', 'x')"))
+            conn.execute(
+                text("INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'staff', 'x')")
+            )
             conn.execute(text("INSERT INTO api_tokens (user_id, label, secret_hash) VALUES (1, 'nightly', 'h')"))
-            conn.execute(text(
-                "INSERT INTO appointments (title, customer, scheduled_at, status, version, deleted_at) VALUES"
-                " ('Oil change', 'Ada', '2026-12-02 09:00+00', 'CHECKED_IN', 2, NULL),"
-                " ('Tyre swap', 'Alan', '2026-12-02 10:00+00', 'SCHEDULED', 2, now())"
-            ))
-            conn.execute(text(
-                "INSERT INTO appointment_events (appointment_id, version, kind, from_status, to_status, by_user_id, seq)"
-                " VALUES (1, 1, 'created', NULL, NULL, 1, 1), (1, 2, 'moved', 'SCHEDULED', 'CHECKED_IN', 1, 2),"
-                " (2, 1, 'created', NULL, NULL, 1, 3), (2, 2, 'deleted', NULL, NULL, 1, 4)"
-            ))
+            conn.execute(
+                text(
+                    "INSERT INTO appointments (title, customer, scheduled_at, status, version, deleted_at) VALUES"
+                    " ('Oil change', 'Ada', '2026-12-02 09:00+00', 'CHECKED_IN', 2, NULL),"
+                    " ('Tyre swap', 'Alan', '2026-12-02 10:00+00', 'SCHEDULED', 2, now())"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO appointment_events (appointment_id, version, kind, from_status, to_status, by_user_id, seq)"
+                    " VALUES (1, 1, 'created', NULL, NULL, 1, 1), (1, 2, 'moved', 'SCHEDULED', 'CHECKED_IN', 1, 2),"
+                    " (2, 1, 'created', NULL, NULL, 1, 3), (2, 2, 'deleted', NULL, NULL, 1, 4)"
+                )
+            )
     finally:
         engine.dispose()
 
@@ -185,7 +209,10 @@ def snapshot(url) -> tuple:
 def alembic_cli(url, *arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "alembic", "-x", f"url={url.render_as_string(hide_password=False)}", *arguments],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -228,7 +255,10 @@ def test_refusal_at_a_later_step_rolls_back_the_steps_before_it(scratch_database
     fill(url)
     before = snapshot(url)
 
-    with pytest.raises(CommandError, match=r"^Refusing to downgrade: on this database it would lose soft-deleted cards \(1\), card events other than moves \(3\) below revision 0004\. "):
+    with pytest.raises(
+        CommandError,
+        match=r"^Refusing to downgrade: on this database it would lose soft-deleted cards \(1\), card events other than moves \(3\) below revision 0004\. ",
+    ):
         command.downgrade(config, "0003")
 
     assert snapshot(url) == before
@@ -247,7 +277,9 @@ def test_downgrade_steps_that_lose_nothing_here_run_without_force(scratch_databa
     command.downgrade(forcing(alembic_config(url)), "0003")
     command.downgrade(config, "0002")  # bigint to integer: every version fits
     assert "appointments" in table_names(url) and "appointment_events" not in table_names(url)
-    with pytest.raises(CommandError, match=r"lose accounts \(1\), API tokens \(1\), moves' authors \(1\) below revision 0002\. "):
+    with pytest.raises(
+        CommandError, match=r"lose accounts \(1\), API tokens \(1\), moves' authors \(1\) below revision 0002\. "
+    ):
         command.downgrade(config, "0001")
 
 
@@ -256,13 +288,13 @@ def test_a_revision_that_does_not_say_what_it_loses_may_not_drop_a_column_holdin
     scripts = tmp_path / "alembic"
     shutil.copytree(ROOT / "alembic", scripts, ignore=shutil.ignore_patterns("__pycache__"))
     (scripts / "versions" / "20270101_0099_failure_reason.py").write_text(
-        'import sqlalchemy as sa\n'
-        'from alembic import op\n'
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n"
         'revision = "0099"\n'
         f'down_revision = "{ScriptDirectory.from_config(Config(toml_file=ROOT / "pyproject.toml")).get_current_head()}"\n'
-        'def upgrade():\n'
+        "def upgrade():\n"
         '    op.add_column("sign_in_failures", sa.Column("reason", sa.Text(), nullable=True))\n'
-        'def downgrade():\n'
+        "def downgrade():\n"
         '    op.drop_column("sign_in_failures", "reason")\n'
     )
     url = scratch_database()
@@ -276,7 +308,9 @@ def test_a_revision_that_does_not_say_what_it_loses_may_not_drop_a_column_holdin
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO sign_in_failures (username_key, client_address, reason) VALUES ('ana', '', NULL)"))
+            conn.execute(
+                text("INSERT INTO sign_in_failures (username_key, client_address, reason) VALUES ('ana', '', NULL)")
+            )
         command.downgrade(config(), "-1")  # the column holds nothing: it goes
         command.upgrade(config(), "head")
         with engine.begin() as conn:

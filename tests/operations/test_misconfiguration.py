@@ -5,13 +5,13 @@ import subprocess
 import sys
 
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from alembic import command
-from alembic.config import Config
 from board.config import ConfigError
 from board.db import as_operator, check_database
-from alembic.script import ScriptDirectory
 from tests.helpers import ROOT, alembic_config
 
 HEAD = ScriptDirectory.from_config(Config(toml_file=ROOT / "pyproject.toml")).get_current_head()
@@ -63,10 +63,13 @@ def test_pgbouncer_refusing_startup_options_says_to_set_board_db_pooler(make_app
     assert "BOARD_DB_POOLER=transaction" in message
 
 
-@pytest.mark.parametrize("change, expected", [
-    ({"database": "no_such_database"}, 'database "no_such_database" does not exist (SQLSTATE 3D000)'),
-    ({"username": "no_such_role"}, 'role "no_such_role" does not exist (SQLSTATE 28000)'),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"database": "no_such_database"}, 'database "no_such_database" does not exist (SQLSTATE 3D000)'),
+        ({"username": "no_such_role"}, 'role "no_such_role" does not exist (SQLSTATE 28000)'),
+    ],
+)
 def test_an_unknown_database_or_role_refuses_to_start(make_app, database_url, change, expected):
     message = refusal(make_app(DATABASE_URL=driver_url(database_url.set(**change))))
 
@@ -116,8 +119,9 @@ def test_a_database_that_is_down_at_start_is_no_reason_to_refuse(make_app, tmp_p
     assert "is not answering at start" in caplog.text
 
 
-def test_misconfigured_at_run_time_is_500_without_retry_after_and_logged_with_its_reason(make_app, database_url,
-                                                                                          caplog):
+def test_misconfigured_at_run_time_is_500_without_retry_after_and_logged_with_its_reason(
+    make_app, database_url, caplog
+):
     client = make_app(DATABASE_URL=driver_url(database_url.set(database="dropped_meanwhile"))).test_client()
 
     for response in (client.get("/api/board", headers=SOME_TOKEN), client.get("/healthz")):
@@ -126,7 +130,7 @@ def test_misconfigured_at_run_time_is_500_without_retry_after_and_logged_with_it
         error = response.get_json()["error"]
         assert error["code"] == "database_misconfigured"
         assert "dropped_meanwhile" not in error["message"], "the details stay in the log"
-    assert 'database_misconfigured (SQLSTATE 3D000): connection failed' in caplog.text
+    assert "database_misconfigured (SQLSTATE 3D000): connection failed" in caplog.text
     assert 'database "dropped_meanwhile" does not exist' in caplog.text
 
 
@@ -146,8 +150,15 @@ def test_the_server_refuses_to_start_on_an_unmigrated_database_before_any_worker
     ours = {name: value for name, value in os.environ.items() if not name.startswith("BOARD_")}
     env = {**ours, "DATABASE_URL": empty, "BOARD_BIND": "127.0.0.1:8129"}
 
-    started = subprocess.run([sys.executable, "-m", "board.serving"], cwd=ROOT, env=env, capture_output=True,
-                             text=True, timeout=60, check=False)
+    started = subprocess.run(
+        [sys.executable, "-m", "board.serving"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert started.returncode != 0
     (line,) = started.stderr.strip().splitlines()

@@ -32,8 +32,11 @@ def test_without_board_db_pooler_pgbouncer_refuses_and_the_answer_is_500_misconf
     client = make_app(DATABASE_URL=pgbouncer.url_for(database_url).render_as_string(hide_password=False)).test_client()
 
     # Any token: checking it is the first thing that needs the database.
-    response = client.post("/api/appointments/1/move", json={"status": "READY", "version": 1},
-                           headers={"Authorization": "Bearer board_anything"})
+    response = client.post(
+        "/api/appointments/1/move",
+        json={"status": "READY", "version": 1},
+        headers={"Authorization": "Bearer board_anything"},
+    )
 
     assert response.status_code == 500
     assert "Retry-After" not in response.headers

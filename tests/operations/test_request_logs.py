@@ -104,7 +104,9 @@ def test_the_line_names_no_one_when_no_one_signed_in_and_never_holds_a_secret(an
 
 def test_the_line_names_the_shop_of_the_credential(app, engine, client_for, capsys):
     with as_operator(), engine.begin() as conn:
-        south = conn.scalar(text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC') RETURNING id"))
+        south = conn.scalar(
+            text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC') RETURNING id")
+        )
     with acting_for(south):
         token = token_for(UserFactory(username="bo"), label="south screen")
         Session.commit()

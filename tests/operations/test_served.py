@@ -3,7 +3,6 @@
 import http.client
 import json
 import re
-
 import resource
 
 import psutil

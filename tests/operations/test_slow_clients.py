@@ -102,8 +102,13 @@ def test_health_and_moves_answer_within_a_second_while_a_thousand_connections_id
                 sock.sendall(b"x")
             health_seconds, (health_status, _) = timed(lambda: request(server.port, "GET", "/healthz", api_headers))
             move_seconds, (move_status, moved) = timed(
-                lambda v=version: request(server.port, "POST", f"/api/appointments/{card.id}/move", api_headers,
-                                          {"status": ("READY", "CHECKED_IN")[v % 2], "version": v})
+                lambda v=version: request(
+                    server.port,
+                    "POST",
+                    f"/api/appointments/{card.id}/move",
+                    api_headers,
+                    {"status": ("READY", "CHECKED_IN")[v % 2], "version": v},
+                )
             )
             assert (health_status, move_status) == (200, 200), moved
             assert moved["data"]["version"] == version + 1

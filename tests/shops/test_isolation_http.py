@@ -30,7 +30,13 @@ SHOP_TABLES = {
 MISSING_ID = 987_654_321
 # Words only shop B's rows hold: none may appear in any answer to shop A's credentials.
 B_MARKERS = (
-    "bo-south", "bea-south", "South garage", "B secret title", "B secret customer", "b-nightly", "B lobby screen"
+    "bo-south",
+    "bea-south",
+    "South garage",
+    "B secret title",
+    "B secret customer",
+    "b-nightly",
+    "B lobby screen",
 )
 PASSWORD = factories.PASSWORD
 
@@ -50,15 +56,19 @@ class Shop:
 def shops(app, engine, client_for):
     """Shop A (`main`) and shop B, each with an admin (and its token), a staff account and a moved card."""
     with as_operator(), engine.begin() as conn:
-        b_id = conn.scalar(text(
-            "INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South garage', 'Europe/Lisbon') RETURNING id"
-        ))
+        b_id = conn.scalar(
+            text(
+                "INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South garage', 'Europe/Lisbon') RETURNING id"
+            )
+        )
         a_id = conn.scalar(text("SELECT id FROM shops WHERE slug = 'main'"))
     made = {}
     for key, shop_id, prefix, marker in (("a", a_id, "ana", "A"), ("b", b_id, "bo", "B")):
         with acting_for(shop_id):
             admin = factories.UserFactory(username=f"{prefix}-{'south' if key == 'b' else 'main'}", role="admin")
-            staff = factories.UserFactory(username=f"{'bea' if key == 'b' else 'al'}-{'south' if key == 'b' else 'main'}")
+            staff = factories.UserFactory(
+                username=f"{'bea' if key == 'b' else 'al'}-{'south' if key == 'b' else 'main'}"
+            )
             secret = factories.token_for(admin, label="b-nightly" if key == "b" else "a-nightly")
             card = factories.AppointmentFactory(title=f"{marker} secret title", customer=f"{marker} secret customer")
             token_id = conn_scalar(engine, "SELECT id FROM api_tokens WHERE user_id = :u", u=admin.id)
@@ -126,24 +136,36 @@ def requests_with_path_ids(b: Shop) -> dict:
 
 def path_ids(shop: Shop) -> dict:
     return {
-        "appointment_id": shop.card_id, "token_id": shop.token_id, "user_id": shop.staff_id, "display_id": shop.display_id
+        "appointment_id": shop.card_id,
+        "token_id": shop.token_id,
+        "user_id": shop.staff_id,
+        "display_id": shop.display_id,
     }
 
 
 # Routes with no id in their path act on the caller's own shop: what shop A's admin sends each.
 REQUESTS_WITHOUT_PATH_IDS = {
     "api.board": ("GET", {}),
-    "api.create_appointment": ("POST", {"json": {"title": "New", "customer": "Cy", "scheduled_at": "2026-03-09T10:00:00Z"}}),
+    "api.create_appointment": (
+        "POST",
+        {"json": {"title": "New", "customer": "Cy", "scheduled_at": "2026-03-09T10:00:00Z"}},
+    ),
     "api.move_many": ("POST", {"json": {"moves": []}}),  # filled in with B's card below
     "accounts.sign_in": ("POST", {"json": {"username": "ana-main", "password": PASSWORD}}),
     "accounts.sign_out": ("DELETE", {}),
     "accounts.me": ("GET", {}),
-    "accounts.change_password": ("POST", {"json": {"current_password": PASSWORD, "new_password": "another long passphrase"}}),
+    "accounts.change_password": (
+        "POST",
+        {"json": {"current_password": PASSWORD, "new_password": "another long passphrase"}},
+    ),
     "accounts.list_tokens": ("GET", {}),
     "accounts.create_token": ("POST", {"json": {"label": "new"}}),
     "accounts.revoke_all_tokens": ("POST", {}),
     "accounts.list_users": ("GET", {}),
-    "accounts.create_user": ("POST", {"json": {"username": "cy", "name": "Cy", "role": "viewer", "password": PASSWORD}}),
+    "accounts.create_user": (
+        "POST",
+        {"json": {"username": "cy", "name": "Cy", "role": "viewer", "password": PASSWORD}},
+    ),
     "shops.get_limits": ("GET", {}),
     "shops.set_limits": ("PUT", {"json": {"limits": {"READY": 120}}}),
     "shops.get_display_settings": ("GET", {}),
@@ -173,7 +195,8 @@ def test_every_api_route_has_an_isolation_case(app, shops):
     uncovered = [
         f"{method} {rule.rule}"
         for rule, method in api_routes(app)
-        if rule.endpoint not in (with_ids if rule.arguments else {**REQUESTS_WITHOUT_PATH_IDS, **dict.fromkeys(NOT_A_SHOPS)})
+        if rule.endpoint
+        not in (with_ids if rule.arguments else {**REQUESTS_WITHOUT_PATH_IDS, **dict.fromkeys(NOT_A_SHOPS)})
     ]
 
     assert uncovered == [], "say what these routes are sent in tests/shops/test_isolation_http.py"
@@ -190,7 +213,9 @@ def assert_b_ids_answer_as_missing(app, engine, shops, client_for):
             continue
         request = requests_with_path_ids(b)[rule.endpoint]
         on_b = client.open(with_path_ids(rule, path_ids(b)), method=method, **request)
-        on_missing = client.open(with_path_ids(rule, dict.fromkeys(rule.arguments, MISSING_ID)), method=method, **request)
+        on_missing = client.open(
+            with_path_ids(rule, dict.fromkeys(rule.arguments, MISSING_ID)), method=method, **request
+        )
 
         assert on_b.status_code == on_missing.status_code == 404, (method, rule.rule, on_b.get_json())
         assert without_request_id(on_b.get_json()) == without_request_id(on_missing.get_json()), (method, rule.rule)
@@ -227,10 +252,15 @@ def test_a_batch_naming_another_shops_card_moves_nothing_and_lists_it_as_missing
     before = every_shop_row(engine)
 
     def batch(other_id):
-        return client.post("/api/moves", json={"moves": [
-            {"id": a.card_id, "status": "READY", "version": 2},
-            {"id": other_id, "status": "READY", "version": 2},
-        ]})
+        return client.post(
+            "/api/moves",
+            json={
+                "moves": [
+                    {"id": a.card_id, "status": "READY", "version": 2},
+                    {"id": other_id, "status": "READY", "version": 2},
+                ]
+            },
+        )
 
     on_b, on_missing = batch(b.card_id), batch(MISSING_ID)
 
@@ -275,9 +305,9 @@ def test_an_idempotency_key_used_in_another_shop_is_a_new_request(app, engine, s
     assert "Idempotent-Replayed" not in in_a.headers
     assert in_a.get_json()["data"]["id"] != first.get_json()["data"]["id"]
     with as_operator(), engine.begin() as conn:
-        assert conn.execute(text(
-            "SELECT shop_id, count(*) FROM appointments WHERE title = 'Same' GROUP BY 1 ORDER BY 1"
-        )).all() == [(a.id, 1), (b.id, 1)]
+        assert conn.execute(
+            text("SELECT shop_id, count(*) FROM appointments WHERE title = 'Same' GROUP BY 1 ORDER BY 1")
+        ).all() == [(a.id, 1), (b.id, 1)]
 
 
 def test_another_shops_changes_never_change_a_board_or_its_etag(app, shops, client_for):

@@ -28,15 +28,17 @@ def viewer_client(app, client_for):
 
 def new_shop(engine, slug: str) -> int:
     with as_operator(), engine.begin() as conn:
-        return conn.scalar(text("INSERT INTO shops (slug, name, timezone) VALUES (:slug, :slug, 'UTC') RETURNING id"), {"slug": slug})
+        return conn.scalar(
+            text("INSERT INTO shops (slug, name, timezone) VALUES (:slug, :slug, 'UTC') RETURNING id"), {"slug": slug}
+        )
 
 
 def waited(engine, card_id: int, minutes: int) -> None:
     """Make a card look as if it entered its status `minutes` ago (status_since once it exists, else updated_at)."""
     with as_operator(), engine.begin() as conn:
-        columns = set(conn.scalars(text(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'appointments'"
-        )))
+        columns = set(
+            conn.scalars(text("SELECT column_name FROM information_schema.columns WHERE table_name = 'appointments'"))
+        )
         since = "status_since" if "status_since" in columns else "updated_at"
         conn.execute(
             text(f"UPDATE appointments SET {since} = now() - make_interval(mins => :minutes) WHERE id = :id"),
@@ -107,7 +109,11 @@ def test_bad_limits_are_refused_and_change_nothing(admin_client, body):
 
 
 def test_a_card_that_waited_past_its_status_limit_is_late_on_the_board(admin_client, engine):
-    waiting, fresh, unlimited = today_card(status="CHECKED_IN"), today_card(status="CHECKED_IN"), today_card(status="READY")
+    waiting, fresh, unlimited = (
+        today_card(status="CHECKED_IN"),
+        today_card(status="CHECKED_IN"),
+        today_card(status="READY"),
+    )
     for card_id in (waiting, unlimited):
         waited(engine, card_id, 31)
     before = board_cards(admin_client)
@@ -202,7 +208,9 @@ def test_a_display_never_acts_above_a_viewer(app, admin_client):
     attempts = {
         "move": screen.post(f"/api/appointments/{card}/move", json={"status": "READY", "version": 1}),
         "token": screen.post("/api/tokens", json={"label": "escape"}),
-        "password": screen.post("/api/me/password", json={"current_password": "x", "new_password": "a long new passphrase"}),
+        "password": screen.post(
+            "/api/me/password", json={"current_password": "x", "new_password": "a long new passphrase"}
+        ),
         "people": screen.get("/api/users"),
         "limits": screen.put("/api/shop/limits", json={"limits": {}}),
         "displays": screen.post("/api/displays", json={"name": "another"}),
@@ -230,7 +238,9 @@ def test_revoking_a_display_signs_its_screen_out_at_once(app, admin_client):
 
     revoked = admin_client.delete(f"/api/displays/{display['id']}")
 
-    assert [(row["id"], row["name"], row["paired_at"] is not None) for row in listed] == [(display["id"], "Workshop TV", True)]
+    assert [(row["id"], row["name"], row["paired_at"] is not None) for row in listed] == [
+        (display["id"], "Workshop TV", True)
+    ]
     assert "code" not in listed[0]
     assert revoked.status_code == 200
     assert screen.get("/api/board").status_code == 401

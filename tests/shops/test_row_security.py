@@ -4,7 +4,7 @@ import uuid
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from board.accounts.secrets import secret_hash
@@ -20,7 +20,9 @@ def two_shops(app, engine):
     """Shop A (`main`, the test's own) and shop B, each with an account, a token, a session, a card and a stored key."""
     with as_operator(), engine.begin() as conn:
         shop_a = conn.scalar(text("SELECT id FROM shops WHERE slug = 'main'"))
-        shop_b = conn.scalar(text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC') RETURNING id"))
+        shop_b = conn.scalar(
+            text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC') RETURNING id")
+        )
     secrets = {}
     for shop, name in ((shop_a, "ana"), (shop_b, "bo")):
         with acting_for(shop):
@@ -29,11 +31,14 @@ def two_shops(app, engine):
             factories.AppointmentFactory()
             with engine.begin() as conn:
                 conn.execute(
-                    text("INSERT INTO sessions (user_id, secret_hash, expires_at) VALUES (:u, :h, now() + interval '1 day')"),
+                    text(
+                        "INSERT INTO sessions (user_id, secret_hash, expires_at) VALUES (:u, :h, now() + interval '1 day')"
+                    ),
                     {"u": user.id, "h": secret_hash(f"session of {name}")},
                 )
                 conn.execute(
-                    text("INSERT INTO idempotency_keys (user_id, key, fingerprint) VALUES (:u, 'k', 'f')"), {"u": user.id}
+                    text("INSERT INTO idempotency_keys (user_id, key, fingerprint) VALUES (:u, 'k', 'f')"),
+                    {"u": user.id},
                 )
             # Reading user.id began a transaction of the factories' session in this shop: end it here.
             factories.Session.commit()

@@ -2,13 +2,12 @@
 
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import text
 
+from alembic import command
 from board.db import acting_for, as_operator
 from tests import factories
 from tests.helpers import alembic_config, in_first_shop
-
 
 
 def run(app, *args, stdin=None):
@@ -40,10 +39,30 @@ def test_users_create_needs_shop_only_once_there_are_several(app, engine):
     alone = run(app, "users", "create", "ana", "--role", "admin", "--password-stdin", stdin="a long passphrase\n")
     run(app, "shops", "create", "south", "--name", "South")
     unsaid = run(app, "users", "create", "bo", "--role", "admin", "--password-stdin", stdin="a long passphrase\n")
-    said = run(app, "users", "create", "bo", "--role", "admin", "--shop", "south", "--password-stdin",
-               stdin="a long passphrase\n")
-    unknown = run(app, "users", "create", "cy", "--role", "admin", "--shop", "nowhere", "--password-stdin",
-                  stdin="a long passphrase\n")
+    said = run(
+        app,
+        "users",
+        "create",
+        "bo",
+        "--role",
+        "admin",
+        "--shop",
+        "south",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+    )
+    unknown = run(
+        app,
+        "users",
+        "create",
+        "cy",
+        "--role",
+        "admin",
+        "--shop",
+        "nowhere",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+    )
 
     assert alone.exit_code == 0, alone.output
     assert unsaid.exit_code != 0 and "--shop" in unsaid.output
@@ -57,7 +76,18 @@ def test_users_create_needs_shop_only_once_there_are_several(app, engine):
 
 def test_tokens_create_makes_the_token_in_its_owners_shop(app, engine, anonymous):
     run(app, "shops", "create", "south", "--name", "South", "--timezone", "Europe/Lisbon")
-    run(app, "users", "create", "bo", "--role", "staff", "--shop", "south", "--password-stdin", stdin="a long passphrase\n")
+    run(
+        app,
+        "users",
+        "create",
+        "bo",
+        "--role",
+        "staff",
+        "--shop",
+        "south",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+    )
 
     made = run(app, "tokens", "create", "bo", "--label", "import")
     me = anonymous.get("/api/me", headers={"Authorization": f"Bearer {made.output.splitlines()[-1]}"})
@@ -75,7 +105,9 @@ def test_api_me_names_the_shop(client):
 
 def test_each_shop_sees_its_own_board_in_its_own_zone(app, engine, client_for, staff_token):
     with as_operator(), engine.begin() as conn:
-        tokyo = conn.scalar(text("INSERT INTO shops (slug, name, timezone) VALUES ('tokyo', 'Tokyo', 'Asia/Tokyo') RETURNING id"))
+        tokyo = conn.scalar(
+            text("INSERT INTO shops (slug, name, timezone) VALUES ('tokyo', 'Tokyo', 'Asia/Tokyo') RETURNING id")
+        )
     # 23:30 UTC on the 9th: the 9th in UTC, 08:30 on the 10th in Tokyo.
     near_midnight = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
     main_card = factories.AppointmentFactory(scheduled_at=near_midnight).id
@@ -114,18 +146,26 @@ def test_the_migration_puts_a_one_shop_database_into_shop_main_and_back(scratch_
     }
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'admin', 'x')"))
+            conn.execute(
+                text("INSERT INTO users (username, name, role, password_hash) VALUES ('ana', 'Ana', 'admin', 'x')")
+            )
             conn.execute(text("INSERT INTO api_tokens (user_id, label, secret_hash) VALUES (1, 'nightly', 'h')"))
             conn.execute(text("INSERT INTO sessions (user_id, secret_hash, expires_at) VALUES (1, 's', now())"))
-            conn.execute(text("INSERT INTO idempotency_keys (user_id, key, fingerprint, status) VALUES (1, 'k', 'f', 200)"))
-            conn.execute(text(
-                "INSERT INTO appointments (title, customer, scheduled_at, status, version)"
-                " VALUES ('Oil change', 'Ada', '2026-12-02 09:00+00', 'READY', 2)"
-            ))
-            conn.execute(text(
-                "INSERT INTO appointment_events (appointment_id, version, kind, from_status, to_status, by_user_id, by_token_id)"
-                " VALUES (1, 1, 'created', NULL, NULL, 1, NULL), (1, 2, 'moved', 'SCHEDULED', 'READY', 1, 1)"
-            ))
+            conn.execute(
+                text("INSERT INTO idempotency_keys (user_id, key, fingerprint, status) VALUES (1, 'k', 'f', 200)")
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO appointments (title, customer, scheduled_at, status, version)"
+                    " VALUES ('Oil change', 'Ada', '2026-12-02 09:00+00', 'READY', 2)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO appointment_events (appointment_id, version, kind, from_status, to_status, by_user_id, by_token_id)"
+                    " VALUES (1, 1, 'created', NULL, NULL, 1, NULL), (1, 2, 'moved', 'SCHEDULED', 'READY', 1, 1)"
+                )
+            )
             before = {table: conn.execute(text(sql)).all() for table, sql in queries.items()}
 
         command.upgrade(config, "head")
@@ -140,7 +180,9 @@ def test_the_migration_puts_a_one_shop_database_into_shop_main_and_back(scratch_
         command.downgrade(config, "0006")  # one shop: nothing is lost, so no force is needed
         with engine.begin() as conn:
             assert {table: conn.execute(text(sql)).all() for table, sql in queries.items()} == before
-            assert conn.scalar(text("SELECT count(*) FROM information_schema.columns WHERE column_name = 'shop_id'")) == 0
+            assert (
+                conn.scalar(text("SELECT count(*) FROM information_schema.columns WHERE column_name = 'shop_id'")) == 0
+            )
     finally:
         engine.dispose()
 
@@ -154,7 +196,9 @@ def test_the_downgrade_refuses_while_a_second_shop_holds_rows(scratch_database):
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC')"))
             conn.execute(text("SET LOCAL board.shop_id = '2'"))
-            conn.execute(text("INSERT INTO users (username, name, role, password_hash) VALUES ('bo', 'Bo', 'admin', 'x')"))
+            conn.execute(
+                text("INSERT INTO users (username, name, role, password_hash) VALUES ('bo', 'Bo', 'admin', 'x')")
+            )
     finally:
         engine.dispose()
 
@@ -169,7 +213,18 @@ def test_the_downgrade_refuses_while_a_second_shop_holds_rows(scratch_database):
 
 def test_users_list_and_tokens_list_name_each_rows_shop_last(app, staff):
     run(app, "shops", "create", "south", "--name", "South")
-    run(app, "users", "create", "bo", "--role", "admin", "--shop", "south", "--password-stdin", stdin="a long passphrase\n")
+    run(
+        app,
+        "users",
+        "create",
+        "bo",
+        "--role",
+        "admin",
+        "--shop",
+        "south",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+    )
     run(app, "tokens", "create", "sam", "--label", "wall screen")
     run(app, "tokens", "create", "bo", "--label", "nightly import")
 
@@ -202,23 +257,34 @@ def test_seed_demo_without_shop_main_says_so_in_one_line(app, engine):
 def test_every_key_and_foreign_key_of_a_shop_table_includes_shop_id(engine):
     # What distributing by shop_id (Citus, README "Running on several machines") needs of the schema.
     with as_operator(), engine.begin() as conn:
-        constraints = conn.execute(text(
-            "SELECT conrelid::regclass::text, conname, contype,"
-            " array(SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = ANY(conkey))"
-            " FROM pg_constraint WHERE contype IN ('p', 'u', 'f')"
-            " AND conrelid::regclass::text IN"
-            " ('appointments', 'appointment_events', 'api_tokens', 'sessions', 'idempotency_keys', 'users')"
-        )).all()
-        unique_indexes = conn.execute(text(
-            "SELECT indexrelid::regclass::text FROM pg_index WHERE indisunique AND NOT EXISTS"
-            " (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)"
-            " AND indrelid::regclass::text IN ('appointments', 'appointment_events', 'api_tokens', 'sessions',"
-            " 'idempotency_keys', 'users')"
-        )).scalars().all()
+        constraints = conn.execute(
+            text(
+                "SELECT conrelid::regclass::text, conname, contype,"
+                " array(SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = ANY(conkey))"
+                " FROM pg_constraint WHERE contype IN ('p', 'u', 'f')"
+                " AND conrelid::regclass::text IN"
+                " ('appointments', 'appointment_events', 'api_tokens', 'sessions', 'idempotency_keys', 'users')"
+            )
+        ).all()
+        unique_indexes = (
+            conn.execute(
+                text(
+                    "SELECT indexrelid::regclass::text FROM pg_index WHERE indisunique AND NOT EXISTS"
+                    " (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)"
+                    " AND indrelid::regclass::text IN ('appointments', 'appointment_events', 'api_tokens', 'sessions',"
+                    " 'idempotency_keys', 'users')"
+                )
+            )
+            .scalars()
+            .all()
+        )
 
     assert len(constraints) > 12
-    without_shop = [(table, name) for table, name, kind, columns in constraints
-                    if "shop_id" not in columns and not (kind == "f" and columns == ["shop_id"])]
+    without_shop = [
+        (table, name)
+        for table, name, kind, columns in constraints
+        if "shop_id" not in columns and not (kind == "f" and columns == ["shop_id"])
+    ]
     assert without_shop == []
     # The one unique index without shop_id: usernames across the service (so users is a reference table).
     assert unique_indexes == ["uq_users_username_lower"]

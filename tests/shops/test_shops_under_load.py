@@ -12,7 +12,9 @@ from tests.concurrency import THREADS, assert_nothing_lost_or_doubled, read_then
 def test_two_shops_moving_their_cards_at_once_lose_double_and_mix_nothing(live_server, engine, api_headers):
     with as_operator(), engine.begin() as conn:
         main = conn.scalar(text("SELECT id FROM shops WHERE slug = 'main'"))
-        south = conn.scalar(text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC') RETURNING id"))
+        south = conn.scalar(
+            text("INSERT INTO shops (slug, name, timezone) VALUES ('south', 'South', 'UTC') RETURNING id")
+        )
     main_cards = [card.id for card in factories.AppointmentFactory.create_batch(3)]
     factories.Session.commit()
     with acting_for(south):
@@ -28,10 +30,12 @@ def test_two_shops_moving_their_cards_at_once_lose_double_and_mix_nothing(live_s
             mine = [answer for answer in answers if answer[0] in cards]
             assert_nothing_lost_or_doubled(engine, cards, mine, people=THREADS // 2)
         with engine.begin() as conn:
-            events = conn.execute(text(
-                "SELECT e.shop_id, a.shop_id, e.appointment_id FROM appointment_events e"
-                " JOIN appointments a ON a.id = e.appointment_id"
-            )).all()
+            events = conn.execute(
+                text(
+                    "SELECT e.shop_id, a.shop_id, e.appointment_id FROM appointment_events e"
+                    " JOIN appointments a ON a.id = e.appointment_id"
+                )
+            ).all()
     by_shop = {shop: {card for event_shop, _, card in events if event_shop == shop} for shop in (main, south)}
     assert by_shop == {main: set(main_cards), south: set(south_cards)}, "each shop's events are of its own cards"
     assert all(event_shop == card_shop for event_shop, card_shop, _ in events)
