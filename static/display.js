@@ -1,14 +1,14 @@
 // The wall display: the board read-only and live, every column on one screen, with each card's
 // time in status and late mark, and nothing to click. Opened as /display#<code> it first pairs:
 // the code leaves the address bar and the history at once, and is swapped for the display's cookie.
-import { call, fetchBoard, fetchDisplaySettings, fetchLimits, pairDisplay, SessionEnded, whenSessionEnds } from "./api.js";
+import { call, fetchBoard, fetchLimits, pairDisplay, SessionEnded, whenSessionEnds } from "./api.js";
 import { applyChange } from "./changes.js";
 import { byId, make } from "./dom.js";
 import { statusLabel } from "./labels.js";
 import { followChanges } from "./live.js";
 import { refreshIntervalFrom } from "./pageurl.js";
 import { boardFromResponse, columnsOf, emptyState, mergeBoard } from "./state.js";
-import { initials, isLate, timeInStatus } from "./waiting.js";
+import { isLate, timeInStatus } from "./waiting.js";
 
 const SIGNED_OUT = "This display is signed out. Make a new display in the board's Shop settings and open its link here.";
 const CLOCK_TICK_MS = 15_000;
@@ -23,7 +23,6 @@ const el = {
 let state = emptyState();
 let etag = null;
 let limits = null;
-let showInitials = false;
 let live = false;
 let ended = false;
 let stopFollowing = null;
@@ -66,10 +65,6 @@ async function load() {
   draw();
 }
 
-function customerName(card) {
-  return showInitials ? initials(card.customer) : card.customer;
-}
-
 function draw() {
   if (!state.board) return;
   const now = Date.now();
@@ -89,7 +84,8 @@ function draw() {
         item.append(
           make("p", "time", time.format(new Date(card.scheduled_at))),
           make("p", "title", card.title),
-          make("p", "customer", customerName(card)),
+          // The server sends initials instead of names when the shop asks for them (a waiting room).
+          make("p", "customer", card.customer),
           waited,
         );
         list.append(item);
@@ -117,9 +113,7 @@ async function start() {
     return;
   }
   el.title.textContent = me.data.shop.name;
-  const [knownLimits, display] = await Promise.all([fetchLimits(), fetchDisplaySettings()]);
-  limits = knownLimits;
-  showInitials = display.ok && display.data.initials;
+  limits = await fetchLimits();
   await load();
   stopFollowing = followChanges({
     onChange(change) {

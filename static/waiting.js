@@ -1,4 +1,4 @@
-// How long a card has waited in its status, whether that is too long, and names as initials: pure, so Node can test it.
+// How long a card has waited in its status and whether that is too long: pure, so Node can test it.
 import { statusLabel } from "./labels.js";
 
 const MINUTE_MS = 60_000;
@@ -31,10 +31,4 @@ export function isLate(card, limits, now) {
   const minutes = limits[card.status];
   if (minutes === null || minutes === undefined) return false;
   return now - Date.parse(waitingSince(card)) >= minutes * MINUTE_MS;
-}
-
-// "Ada Lovelace" → "A. L.", "  jean-luc  picard " → "J. P.": for screens in a waiting room.
-export function initials(name) {
-  const words = String(name).trim().split(/\s+/).filter(Boolean);
-  return words.map((word) => `${Array.from(word)[0].toLocaleUpperCase()}.`).join(" ");
 }

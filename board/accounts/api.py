@@ -88,7 +88,7 @@ def sign_out():
 
 @bp.get("/api/me")
 @documented("get_me", "Who is asking", {200: Answer("The account and its shop.", Me)}, tag="accounts")
-@requires("viewer")
+@requires("viewer", for_displays=True)
 def me():
     identity = current_identity()
     return ok({**account_out(identity), "shop": identity.shop.public()})

@@ -52,6 +52,15 @@ class Identity:
         return self.role != self.owner_role
 
     @property
+    def is_display(self) -> bool:
+        """A wall display's screen (board.shops.displays), which reads only what a display shows."""
+        return False
+
+    def sees_customer_initials(self, shop_shows_initials: bool) -> bool:
+        """Whether this caller receives customers as initials: only displays, and only when their shop says so."""
+        return False
+
+    @property
     def id(self) -> int:
         """The account's id, by the name a user's row gives it (board.accounts.schemas.account_out)."""
         return self.user_id

@@ -3,7 +3,8 @@
 A route says what it needs beside its URL (`@requires("staff")`, or `@public`); routes that make
 or end credentials or manage people also say `full_credential=True`: a token limited to a lower
 role than its owner's is refused there, so a leaked wall-screen token never leads to more than
-it is. `check_request`
+it is. A wall display's credential (board.shops.displays) reads only the routes that say
+`for_displays=True`, the ones its page needs: not single cards, their history, or tokens. `check_request`
 runs before every view, so a refused request touches the database only to look up its
 credential, never inside a use case's transaction or its retry.
 """
@@ -26,12 +27,14 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC = "public"
 
 
-def requires(role: str, *, full_credential: bool = False) -> Callable:
-    """Mark a view as needing at least `role` (and, with full_credential, not a token limited below its owner)."""
+def requires(role: str, *, full_credential: bool = False, for_displays: bool = False) -> Callable:
+    """Mark a view as needing at least `role` (and, with full_credential, not a token limited below its owner);
+    only views marked `for_displays` answer a wall display."""
 
     def mark(view: Callable) -> Callable:
         view.required_role = role
         view.needs_full_credential = full_credential
+        view.for_displays = for_displays
         return view
 
     return mark
@@ -78,6 +81,8 @@ def check_request() -> None:
             " it cannot create or revoke tokens, change the password or manage people. Sign in, or use a token"
             " with its owner's full role."
         )
+    if view is not None and identity.is_display and not getattr(view, "for_displays", False):
+        raise Forbidden("A wall display reads only the board, its settings and its live changes.")
 
 
 def authenticate() -> Identity | None:

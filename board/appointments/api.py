@@ -79,7 +79,7 @@ def spans_days() -> bool:
         "Compressed (zstd, br or gzip) when Accept-Encoding allows; a compressed body has its own ETag."
     ),
 )
-@requires("viewer")
+@requires("viewer", for_displays=True)
 @few_at_once(when=spans_days)
 def board():
     query = load_query(schemas.board_query)
@@ -88,11 +88,14 @@ def board():
     zone = shop_zone()
     engine = get_engine()
     rows = cards.board_cards(engine, first, last, zone)
-    late = limits.lateness(limits.get_settings(engine), datetime.now(UTC))
-    response = ok(schemas.board_out(first, last, current_identity().shop.timezone, rows, late))
+    settings = limits.get_settings(engine)
+    late = limits.lateness(settings, datetime.now(UTC))
+    identity = current_identity()
+    initials = identity.sees_customer_initials(settings.display_initials)
+    response = ok(schemas.board_out(first, last, identity.shop.timezone, rows, late, initials))
     # The ETag is a hash of the body itself, so it changes exactly when the board does: a move
     # (status, version, updated_at), a card entering or leaving the range, another day or zone,
-    # a card turning late.
+    # a card turning late, customers turning to initials or back.
     # The query still runs; what a 304 saves is the transfer and the page's re-render.
     response.add_etag()
     # Kept by the browser alone, and only to revalidate: customer names are on it.

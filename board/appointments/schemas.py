@@ -9,7 +9,7 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from board.appointments.card_json import card_out
+from board.appointments.card_json import card_out, with_customer_initials
 from board.fields import EARLIEST_TIME, LATEST_TIME, Text, refuse_invalid_characters
 from board.models import ID_MAX, INITIAL_STATUS, NOTES_MAX_LENGTH, STATUSES, VERSION_MAX
 
@@ -136,11 +136,13 @@ batch_move_in = BatchMoveIn()
 board_query = BoardQuery()
 
 
-def board_out(first: date, last: date, timezone: str, rows, late=lambda row: False) -> dict:
-    """The board; `late(row)` says whether a card has waited past its status's limit (board.shops.limits)."""
+def board_out(first: date, last: date, timezone: str, rows, late=lambda row: False, initials: bool = False) -> dict:
+    """The board; `late(row)` says whether a card has waited past its status's limit (board.shops.limits);
+    with `initials`, customers are shown by their initials (a wall display's, when its shop asks)."""
     columns = {status: [] for status in STATUSES}
+    shown = with_customer_initials if initials else dict
     for row in rows:
-        columns[row.status].append({**card_out(row), "late": late(row)})
+        columns[row.status].append(shown({**card_out(row), "late": late(row)}))
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),

@@ -270,6 +270,7 @@ def _merged(first: Answer, second: Answer) -> Answer:
 def _operation(operation: Operation, rule, method: str, view, keyed: bool, envelopes: Envelopes) -> dict:
     role = getattr(view, "required_role", None)
     full_credential = getattr(view, "needs_full_credential", False)
+    for_displays = getattr(view, "for_displays", False)
     answers = dict(operation.answers)
     if operation.body is not None:
         answers = {**BODY_ERRORS, **answers}
@@ -287,14 +288,14 @@ def _operation(operation: Operation, rule, method: str, view, keyed: bool, envel
     protected = rule.rule.startswith(("/api/", "/metrics")) and role != PUBLIC
     if protected:
         answers.setdefault(401, Answer("No credentials, or unusable ones.", codes=("unauthenticated",)))
-    if (protected and (role != ROLES[0] or full_credential)) or (
+    if (protected and (role != ROLES[0] or full_credential or not for_displays)) or (
         method in WRITE_METHODS and rule.rule.startswith("/api/")
     ):
         answers.setdefault(
             403,
             Answer(
-                "The role does not allow this, the token is limited below its owner's role, or a cookie-signed write"
-                " came from another Origin.",
+                "The role does not allow this, the token is limited below its owner's role, the caller is a wall"
+                " display, or a cookie-signed write came from another Origin.",
                 codes=("forbidden",),
             ),
         )
@@ -316,6 +317,8 @@ def _operation(operation: Operation, rule, method: str, view, keyed: bool, envel
         needs = f"Needs the role {role} or above"
         if full_credential:
             needs += ", from a session or a token with its owner's full role (a token limited lower is refused)"
+        if not for_displays:
+            needs += "; a wall display is refused"
         described = f"{needs}. {described}".strip()
     spec_operation = {
         "operationId": operation.operation_id,

@@ -14,7 +14,10 @@ from board.models import EVENT_KINDS, ROLES, STATUSES
 class Card(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
-    customer = fields.String(required=True)
+    customer = fields.String(
+        required=True,
+        metadata={"description": 'To a wall display whose shop shows initials, only those ("Ada Lovelace": "A. L.").'},
+    )
     scheduled_at = fields.DateTime(required=True)
     notes = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
@@ -158,7 +161,11 @@ class Limits(Schema):
 
 class DisplaySettings(Schema):
     initials = fields.Boolean(
-        required=True, metadata={"description": 'Displays show customers by their initials ("Ada Lovelace": "A. L.").'}
+        required=True,
+        metadata={
+            "description": 'Displays receive customers as their initials ("Ada Lovelace": "A. L."), on the board and'
+            " in the live stream."
+        },
     )
 
 

@@ -53,7 +53,7 @@ AFTER = {
     tag="live",
     headers_in=(LAST_EVENT_ID, AFTER),
 )
-@requires("viewer")
+@requires("viewer", for_displays=True)
 def open_stream():
     request.environ[IDENTITY_KEY] = current_identity()
     if "Last-Event-ID" not in request.headers and "after" not in request.args:

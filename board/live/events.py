@@ -12,11 +12,16 @@ START_KEY = "board.live.start"
 
 @dataclass(frozen=True)
 class Event:
-    """One SSE event: `id`, `event` and one JSON object as its data."""
+    """One SSE event: `id`, `event` and one JSON object as its data.
+
+    `initials_on_displays`: the shop showed customers as initials on displays when the event was
+    read, so a display's stream sends its card's customer that way (board.live.feed.as_seen_by).
+    """
 
     id: int | None
     name: str
     data: dict
+    initials_on_displays: bool = False
 
     def encode(self) -> bytes:
         lines = [] if self.id is None else [f"id: {self.id}"]

@@ -1,16 +1,17 @@
 """A shop's change events as the stream sends them, read from the event log as that shop (row security)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from sqlalchemy import Engine, bindparam, func, select
 
-from board.appointments.card_json import card_out, utc_iso
+from board.accounts.identity import Identity
+from board.appointments.card_json import card_out, utc_iso, with_customer_initials
 from board.appointments.history import by_out
 from board.db import acting_for, one_statement
 from board.live.events import Event
-from board.models import ApiToken, AppointmentEvent, Shop, User
+from board.models import ApiToken, AppointmentEvent, Shop, ShopSettings, User
 
 # Events read at once, by a replay or by a shop's live reader; more are read page by page.
 PAGE = 500
@@ -28,6 +29,11 @@ EVENTS_AFTER = (
         User.username.label("by_username"),
         User.name.label("by_name"),
         ApiToken.label.label("by_token"),
+        # Read with the events, so a display's stream follows the setting from its next change on.
+        select(ShopSettings.display_initials)
+        .where(ShopSettings.shop_id == AppointmentEvent.shop_id)
+        .scalar_subquery()
+        .label("initials_on_displays"),
     )
     .outerjoin(User, User.id == AppointmentEvent.by_user_id)
     .outerjoin(ApiToken, ApiToken.id == AppointmentEvent.by_token_id)
@@ -82,7 +88,14 @@ def change_event(row) -> Event:
     data = {"seq": row.seq, "kind": row.kind, "at": utc_iso(row.at), "by": by_out(row), "card": card_at(row)}
     if row.kind == "moved":
         data.update(from_status=row.from_status, to_status=row.to_status)
-    return Event(row.seq, "change", data)
+    return Event(row.seq, "change", data, initials_on_displays=bool(row.initials_on_displays))
+
+
+def as_seen_by(identity: Identity, event: Event) -> Event:
+    """The event as `identity` may receive it: a display's, with the customer as initials when its shop says so."""
+    if event.name != "change" or not identity.sees_customer_initials(event.initials_on_displays):
+        return event
+    return replace(event, data={**event.data, "card": with_customer_initials(event.data["card"])})
 
 
 def card_at(row) -> dict:

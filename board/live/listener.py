@@ -80,7 +80,8 @@ class LiveFeed:
         return await asyncio.get_running_loop().run_in_executor(self.readers, function, self.engine, *args)
 
     async def events(self, identity: Identity, after: str | None) -> AsyncIterator[Event]:
-        """The changes `identity`'s shop made after `after` (None: from now), then the live ones, each once, in order."""
+        """The changes `identity`'s shop made after `after` (None: from now), then the live ones, each once, in order,
+        as `identity` may see them (feed.as_seen_by)."""
         if self.listener is None:
             self.listener = asyncio.create_task(self.listen())
         await self.listening.wait()
@@ -98,13 +99,13 @@ class LiveFeed:
             shop.start_at(sent)
             while True:
                 async for event in self.replay(shop.shop_id, sent):
-                    yield event
+                    yield feed.as_seen_by(identity, event)
                     sent = event.id
                 event = await queue.get()
                 while event.id <= sent:
                     event = await queue.get()
                 if event.id == sent + 1:
-                    yield event
+                    yield feed.as_seen_by(identity, event)
                     sent = event.id
                 # Else something lies between (the reader began past it): the replay reads it.
         finally:

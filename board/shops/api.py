@@ -28,7 +28,7 @@ bp = Blueprint("shops", __name__)
     {200: Answer("Every status with its limit in minutes, or null for none.", Limits)},
     tag="shop",
 )
-@requires("viewer")
+@requires("viewer", for_displays=True)
 def get_limits():
     return ok(limits_out(limits.get_settings(get_engine())))
 
@@ -54,7 +54,7 @@ def set_limits():
     {200: Answer("The display settings.", DisplaySettings)},
     tag="shop",
 )
-@requires("viewer")
+@requires("viewer", for_displays=True)
 def get_display_settings():
     return ok(display_settings_out(limits.get_settings(get_engine())))
 

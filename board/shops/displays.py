@@ -50,6 +50,13 @@ class DisplayIdentity(Identity):
     def below_its_owner(self) -> bool:
         return True
 
+    @property
+    def is_display(self) -> bool:
+        return True
+
+    def sees_customer_initials(self, shop_shows_initials: bool) -> bool:
+        return shop_shows_initials
+
 
 def list_displays(engine: Engine) -> list[Row]:
     statement = select(*DISPLAY_COLUMNS).join(User, User.id == Display.created_by).order_by(Display.id)

@@ -1,4 +1,5 @@
-"""The live board's page side in Chromium: time in status ticking, late cards, the shop settings panel, wall displays."""
+"""The live board's page side in Chromium: time in status ticking, late cards, the shop settings panel, wall displays,
+the display's fallback to polling, and an open card told of a change by the stream."""
 
 import json
 import re
@@ -8,8 +9,8 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from board.db import as_operator
-from tests.browser.board_page import BoardPage, card
-from tests.factories import AppointmentFactory, Session
+from tests.browser.board_page import BoardPage, api_call, card
+from tests.factories import AppointmentFactory, Session, UserFactory, token_for
 from tests.served import granian
 
 
@@ -163,3 +164,63 @@ def test_a_move_in_one_page_reaches_another_page_and_a_display_within_a_second(
         expect(tv.locator(in_ready)).to_be_visible(timeout=1000)
         expect(tv.locator(f"{in_ready} .customer")).to_have_text("A. L.")
         assert "Ada Lovelace" not in tv.locator(".board, main").first.inner_text()
+
+
+def test_a_display_whose_stream_is_down_says_reconnecting_and_follows_the_board_by_polling(
+    app, new_page, live_server, staff_token
+):
+    today = AppointmentFactory(scheduled_at=datetime.now(UTC), title="Brakes").id
+    admin = token_for(UserFactory(username="tv-admin", role="admin"))
+    Session.commit()
+    status, made = api_call(live_server, "POST", "/api/displays", token=admin, body={"name": "Workshop TV"})
+    assert status == 201, made
+    tv = new_page()
+    # Every attempt to open the stream is refused, as by a proxy that cannot hold it.
+    tv.route("**/api/events*", lambda route: route.fulfill(status=503, content_type="text/plain", body="down"))
+    tv.goto(f"{live_server}/display?refresh=300{made['data']['link']}")
+    expect(tv.locator(f'[data-status="SCHEDULED"] .card[data-id="{today}"]')).to_be_visible()
+    expect(tv.locator("#display-status")).to_have_text("Reconnecting…")
+    expect(tv.locator("html")).to_have_attribute("data-live", "down")
+
+    status, moved = api_call(
+        live_server,
+        "POST",
+        f"/api/appointments/{today}/move",
+        token=staff_token,
+        body={"status": "READY", "version": 1},
+    )
+
+    assert status == 200, moved
+    expect(tv.locator(f'[data-status="READY"] .card[data-id="{today}"]')).to_be_visible()
+    expect(tv.locator("#display-status")).to_have_text("Reconnecting…")
+
+
+def test_an_open_cards_details_say_it_changed_when_the_change_arrives_through_the_stream(
+    app, database_url, new_page, make_account, staff_token
+):
+    now = datetime.now(UTC)
+    oil = AppointmentFactory(scheduled_at=now, title="Oil change").id
+    Session.commit()
+    # Served as in production, the page polling only every 10 minutes: the change can come only by the stream.
+    with granian(database_url, workers=1, threads=4) as server:
+        board = BoardPage(new_page(), server.url, make_account("staff")).open(day=now.date().isoformat())
+        expect(board.page.locator("html")).to_have_attribute("data-live", "open")
+        board.card(oil).locator(".title").click()
+        dialog = board.page.locator("#card-dialog")
+        expect(dialog).to_be_visible()
+        expect(dialog.locator("#card-changed")).to_be_hidden()
+
+        status, edited = api_call(
+            server.url,
+            "PATCH",
+            f"/api/appointments/{oil}",
+            token=staff_token,
+            body={"notes": "Bring the key", "version": 1},
+        )
+
+        assert status == 200, edited
+        expect(dialog.locator("#card-changed")).to_have_text(
+            re.compile(r"^Someone changed this appointment since you opened it \(it is now at version 2\)"),
+            timeout=1000,
+        )
+        expect(dialog).to_be_visible()

@@ -1,8 +1,8 @@
-// Unit tests for time in status, lateness and initials: node --test tests/js/
+// Unit tests for time in status and lateness: node --test tests/js/
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { durationText, initials, isLate, timeInStatus, waitingSince } from "../../static/waiting.js";
+import { durationText, isLate, timeInStatus, waitingSince } from "../../static/waiting.js";
 
 const AT = Date.parse("2026-12-01T09:00:00Z");
 const MIN = 60_000;
@@ -38,11 +38,4 @@ test("a card is late once it has waited its status's limit", () => {
 test("without limits known, the board's own late flag is used", () => {
   assert.equal(isLate({ status: "READY", late: true }, null, AT), true);
   assert.equal(isLate({ status: "READY" }, null, AT), false);
-});
-
-test("initials keep the first letter of each word", () => {
-  assert.equal(initials("Ada Lovelace"), "A. L.");
-  assert.equal(initials("  jean-luc   picard "), "J. P.");
-  assert.equal(initials("Ørjan"), "Ø.");
-  assert.equal(initials("𝒜bc def"), "𝒜. D.");
 });
