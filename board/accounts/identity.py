@@ -66,8 +66,13 @@ class Identity:
         return self.user_id
 
 
-def _found(table, found_columns, usable):
-    """The credential's row, if usable, and its account's; the callers add noting its use."""
+def credential_found(table, found_columns, usable, owner=None):
+    """The credential's row in `table`, if usable, and its account's and shop's (a CTE named found).
+
+    `owner` is the column naming the account (the table's user_id unless given); the callers add
+    noting the credential's use.
+    """
+    owner = table.user_id if owner is None else owner
     return (
         select(
             *found_columns,
@@ -80,7 +85,7 @@ def _found(table, found_columns, usable):
             Shop.name.label("shop_name"),
             Shop.timezone.label("shop_timezone"),
         )
-        .join(User, (User.shop_id == table.shop_id) & (User.id == table.user_id))
+        .join(User, (User.shop_id == table.shop_id) & (User.id == owner))
         .join(Shop, Shop.id == table.shop_id)
         .where(table.secret_hash == bindparam("credential_hash"), User.disabled.is_(False), *usable)
         .cte("found")
@@ -88,7 +93,7 @@ def _found(table, found_columns, usable):
 
 
 def _token_statement():
-    found = _found(
+    found = credential_found(
         ApiToken,
         (ApiToken.id.label("credential_id"), ApiToken.label, ApiToken.role.label("token_role")),
         (ApiToken.revoked_at.is_(None), (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > func.now())),
@@ -106,7 +111,9 @@ def _token_statement():
 
 
 def _session_statement():
-    found = _found(UserSession, (UserSession.id.label("credential_id"),), (UserSession.expires_at > func.now(),))
+    found = credential_found(
+        UserSession, (UserSession.id.label("credential_id"),), (UserSession.expires_at > func.now(),)
+    )
     touched = (
         update(UserSession)
         .where(

@@ -13,11 +13,11 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, Row, bindparam, delete, func, insert, select, text, update
 
-from board.accounts.identity import TOUCH_EVERY, Identity, ShopOf
+from board.accounts.identity import TOUCH_EVERY, Identity, ShopOf, credential_found
 from board.accounts.secrets import new_secret, secret_hash
 from board.db import transaction
 from board.errors import NotFound, TooManyDisplays, Unauthenticated
-from board.models import Display, Shop, User
+from board.models import Display, User
 
 COOKIE_NAME = "board_display"
 # Browsers keep a cookie at most about 400 days; a display is used every day, so it stays.
@@ -137,23 +137,11 @@ def pair(engine: Engine, code: str) -> str:
 
 
 def _display_lookup():
-    found = (
-        select(
-            Display.id.label("display_id"),
-            Display.name.label("display_name"),
-            User.id.label("user_id"),
-            User.username,
-            User.name,
-            User.role.label("user_role"),
-            Shop.id.label("shop_id"),
-            Shop.slug.label("shop_slug"),
-            Shop.name.label("shop_name"),
-            Shop.timezone.label("shop_timezone"),
-        )
-        .join(User, (User.shop_id == Display.shop_id) & (User.id == Display.created_by))
-        .join(Shop, Shop.id == Display.shop_id)
-        .where(Display.secret_hash == bindparam("credential_hash"), User.disabled.is_(False))
-        .cte("found")
+    found = credential_found(
+        Display,
+        (Display.id.label("display_id"), Display.name.label("display_name")),
+        (),
+        owner=Display.created_by,
     )
     touched = (
         update(Display)
