@@ -11,6 +11,7 @@ from sqlalchemy import text
 from board.db import as_operator
 from tests.browser.board_page import BoardPage, api_call, card
 from tests.factories import AppointmentFactory, Session, UserFactory, token_for
+from tests.helpers import stored_card
 from tests.served import granian
 
 
@@ -224,3 +225,34 @@ def test_an_open_cards_details_say_it_changed_when_the_change_arrives_through_th
             timeout=1000,
         )
         expect(dialog).to_be_visible()
+
+
+def test_a_change_from_the_stream_keeps_the_focus_and_a_drag_in_progress(app, database_url, new_page, make_account):
+    held, focused, other = card(9, title="Held").id, card(10, title="Focused").id, card(11, title="Other").id
+    Session.commit()
+    staff = make_account("staff")
+    with granian(database_url, workers=1, threads=4) as server:
+        board = BoardPage(new_page(), server.url, staff).open()
+        page = board.page
+        expect(page.locator("html")).to_have_attribute("data-live", "open")
+        api = page.context.request
+        origin = {"Origin": server.url}
+
+        page.locator(f'.card[data-id="{focused}"]').focus()
+        moved = api.post(
+            f"{server.url}/api/appointments/{other}/move", data={"status": "CHECKED_IN", "version": 1}, headers=origin
+        )
+        assert moved.status == 200
+        expect(board.card_in("CHECKED_IN", other)).to_be_visible(timeout=1000)
+        assert page.evaluate("document.activeElement.dataset.id") == str(focused)
+
+        board.start_drag(held, "READY")
+        moved = api.post(
+            f"{server.url}/api/appointments/{other}/move", data={"status": "IN_PROGRESS", "version": 2}, headers=origin
+        )
+        assert moved.status == 200
+        page.mouse.up()
+
+        board.expect_settled_in("READY", held)
+        expect(board.card_in("IN_PROGRESS", other)).to_be_visible(timeout=1000)
+        assert stored_card(app.extensions["board.engine"], held) == ("READY", 2)
