@@ -72,7 +72,7 @@ class BoardRSGI:
             self.streams.discard(task)
 
     async def stream(self, protocol, transport, opening: bytes, identity, after: str | None) -> None:
-        """Send the opening line at once, then each event as it comes and a heartbeat when none has.
+        """Send the opening line at once, then each batch of events as it comes and a heartbeat when none has.
 
         A client that goes away is noticed at once (protocol.client_disconnect()), and its feed closed.
         """
@@ -88,7 +88,7 @@ class BoardRSGI:
                 if gone in done:
                     return
                 if coming in done:
-                    await transport.send_bytes(coming.result().encode())
+                    await transport.send_bytes(b"".join(event.encoded for event in coming.result()))
                     coming = asyncio.create_task(next_event(feed))
                 else:
                     await transport.send_bytes(HEARTBEAT)

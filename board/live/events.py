@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 # Where the route that opens a stream hands what follows to the loop that holds it (board.rsgi):
 # the caller, and the last change before the headers went out (a stream opened without an id is
@@ -23,7 +24,9 @@ class Event:
     data: dict
     initials_on_displays: bool = False
 
-    def encode(self) -> bytes:
+    @cached_property
+    def encoded(self) -> bytes:
+        """The event on the wire, written once however many streams send it."""
         lines = [] if self.id is None else [f"id: {self.id}"]
         lines += [f"event: {self.name}", "data: " + json.dumps(self.data, separators=(",", ":"))]
         return ("\n".join(lines) + "\n\n").encode()

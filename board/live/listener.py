@@ -3,8 +3,9 @@
 A change rings `board_changes` with '<shop_id>:<seq>' when it commits (board.appointments.changes).
 The process's one listener hands the ring to that shop's reader, which reads the new events once,
 as the shop, and puts each into every open stream's queue of that shop. A stream first replays
-what it missed from the log itself, then takes the reader's events, skipping those it has sent:
-since the reader's position is never ahead of what the stream's own read saw, nothing falls between.
+what it missed from the log itself, then takes the reader's events, skipping those it has sent; it
+reads the log again only when the next event it takes is not the one after its last (the reader
+began past it), so a change costs one read per shop, not one per stream.
 Reads run on a small thread pool of their own, through an engine of their own, so open streams
 never take a connection or a thread from the app's requests.
 """
@@ -79,9 +80,13 @@ class LiveFeed:
     async def read(self, function, *args):
         return await asyncio.get_running_loop().run_in_executor(self.readers, function, self.engine, *args)
 
-    async def events(self, identity: Identity, after: str | None) -> AsyncIterator[Event]:
+    async def events(self, identity: Identity, after: str | None) -> AsyncIterator[list[Event]]:
         """The changes `identity`'s shop made after `after` (None: from now), then the live ones, each once, in order,
-        as `identity` may see them (feed.as_seen_by)."""
+        as `identity` may see them (feed.as_seen_by).
+
+        They come in batches: whatever is waiting when the stream is ready for more goes out in one
+        write, so a busy shop costs each stream one wake-up per batch rather than one per change.
+        """
         if self.listener is None:
             self.listener = asyncio.create_task(self.listen())
         await self.listening.wait()
@@ -95,30 +100,41 @@ class LiveFeed:
             where = await self.read(feed.position, shop.shop_id, after)
             sent = where.start
             if where.reset:
-                yield feed.reset_event(sent)
+                yield [feed.reset_event(sent)]
             shop.start_at(sent)
+            behind = True
             while True:
-                async for event in self.replay(shop.shop_id, sent):
-                    yield feed.as_seen_by(identity, event)
-                    sent = event.id
-                event = await queue.get()
-                while event.id <= sent:
-                    event = await queue.get()
-                if event.id == sent + 1:
-                    yield feed.as_seen_by(identity, event)
-                    sent = event.id
-                # Else something lies between (the reader began past it): the replay reads it.
+                if behind:
+                    async for page in self.replay(shop.shop_id, sent):
+                        yield [feed.as_seen_by(identity, event) for event in page]
+                        sent = page[-1].id
+                    behind = False
+                waiting = [await queue.get()]
+                while not queue.empty():
+                    waiting.append(queue.get_nowait())
+                batch = []
+                for event in waiting:
+                    if event.id == sent + 1:
+                        batch.append(feed.as_seen_by(identity, event))
+                        sent = event.id
+                    elif event.id > sent + 1:
+                        # Something lies between (the reader began past it): the log has it, and the rest.
+                        behind = True
+                        break
+                if batch:
+                    yield batch
         finally:
             shop.streams.discard(queue)
             if not shop.streams:
                 shop.task.cancel()
                 del self.shops[shop.shop_id]
 
-    async def replay(self, shop_id: int, after: int) -> AsyncIterator[Event]:
+    async def replay(self, shop_id: int, after: int) -> AsyncIterator[list[Event]]:
+        """The shop's events after `after` from the log, a page at a time."""
         while True:
             events = await self.read(feed.read_after, shop_id, after)
-            for event in events:
-                yield event
+            if events:
+                yield events
             if len(events) < feed.PAGE:
                 return
             after = events[-1].id
