@@ -289,7 +289,8 @@ function newCard() {
 
 function start() {
   whenSessionEnds(() => endSession(SESSION_ENDED_MESSAGE));
-  setUpSignIn(signedIn);
+  // The sign-in answers the account alone; /api/me adds its shop (the top bar shows its name).
+  setUpSignIn(begin);
   setUpHistory();
   setUpDetails();
   setUpNewCard();

@@ -30,6 +30,8 @@ def test_the_form_refuses_a_wrong_password_then_signs_in_and_shows_who_is_signed
     expect(board.card_in("SCHEDULED", oil.id)).to_be_visible()
     expect(board.sign_in_form()).to_be_hidden()
     expect(page.locator("#identity")).to_contain_text(f"Signed in as {staff_account.name} (staff)")
+    expect(page.locator("#shop-name")).to_be_visible()
+    expect(page.locator("#shop-name")).to_have_text("Main shop")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.get_by_role("button", name="People")).to_be_hidden()  # staff manage no accounts
     expect(page.locator("#read-only")).to_be_hidden()
