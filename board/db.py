@@ -217,7 +217,9 @@ def as_operator() -> Iterator[None]:
 # Which credential's shop this transaction acts for, when its shop is not known yet (the credential
 # lookup): (the SECURITY DEFINER function of migration 0007 that returns it, the credential's hash).
 _shop_of_credential: ContextVar[tuple[str, str] | None] = ContextVar("board_shop_of_credential", default=None)
-SHOP_OF_FUNCTIONS = frozenset({"board_shop_of_token", "board_shop_of_session"})
+SHOP_OF_FUNCTIONS = frozenset(
+    {"board_shop_of_token", "board_shop_of_session", "board_shop_of_display", "board_shop_of_pairing_code"}
+)
 
 
 @contextmanager

@@ -130,7 +130,7 @@ TOKEN_LOOKUP = _token_statement()
 SESSION_LOOKUP = _session_statement()
 
 
-def _lookup(engine: Engine, shop_of: str, lookup, secret: str):
+def lookup_credential(engine: Engine, shop_of: str, lookup, secret: str):
     # The narrow path across shops (migration 0007): the SECURITY DEFINER function `shop_of` returns
     # only the shop id of the row with this hash; the statement runs in that shop, and the lookup
     # itself runs under row security like any other query. No such row: no shop, no row found.
@@ -144,7 +144,7 @@ def _shop(row) -> ShopOf:
 
 
 def identity_from_token(engine: Engine, secret: str) -> Identity | None:
-    row = _lookup(engine, "board_shop_of_token", TOKEN_LOOKUP, secret)
+    row = lookup_credential(engine, "board_shop_of_token", TOKEN_LOOKUP, secret)
     if row is None:
         return None
     role = weaker_role(row.token_role, row.user_role) if row.token_role else row.user_role
@@ -161,7 +161,7 @@ def identity_from_token(engine: Engine, secret: str) -> Identity | None:
 
 
 def identity_from_session(engine: Engine, secret: str) -> Identity | None:
-    row = _lookup(engine, "board_shop_of_session", SESSION_LOOKUP, secret)
+    row = lookup_credential(engine, "board_shop_of_session", SESSION_LOOKUP, secret)
     if row is None:
         return None
     return Identity(

@@ -11,11 +11,11 @@ row signs the screen out on its next request.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, Row, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Engine, Row, bindparam, delete, func, insert, select, update
 
-from board.accounts.identity import TOUCH_EVERY, Identity, ShopOf, credential_found
+from board.accounts.identity import TOUCH_EVERY, Identity, ShopOf, credential_found, lookup_credential
 from board.accounts.secrets import new_secret, secret_hash
-from board.db import transaction
+from board.db import entering_shop_of, transaction
 from board.errors import NotFound, TooManyDisplays, Unauthenticated
 from board.models import Display, User
 
@@ -99,22 +99,13 @@ def revoke_display(engine: Engine, display_id: int) -> Row:
     return row
 
 
-SHOP_OF_PAIRING_CODE = text(
-    "SELECT set_config('board.shop_id', coalesce(board_shop_of_pairing_code(:credential_hash)::text, ''), true)"
-)
-SHOP_OF_DISPLAY = text(
-    "SELECT set_config('board.shop_id', coalesce(board_shop_of_display(:credential_hash)::text, ''), true)"
-)
-
-
 def pair(engine: Engine, code: str) -> str:
     """Swap a display's pairing code, once and before it expires, for its cookie's secret."""
     secret = new_secret()
     code_hash = {"credential_hash": secret_hash(code)}
     # The shop is unknown until the code names it: the transaction then acts for the code's shop
     # (as a credential's lookup does, board.accounts.identity).
-    with engine.begin() as conn:
-        conn.execute(SHOP_OF_PAIRING_CODE, code_hash)
+    with entering_shop_of("board_shop_of_pairing_code", code_hash["credential_hash"]), engine.begin() as conn:
         paired = conn.scalar(
             update(Display)
             .where(
@@ -160,10 +151,7 @@ DISPLAY_LOOKUP = _display_lookup()
 
 def identity_from_display(engine: Engine, secret: str) -> DisplayIdentity | None:
     """The display whose cookie holds `secret`, acting as a viewer; None once revoked (or its maker disabled)."""
-    credential = {"credential_hash": secret_hash(secret)}
-    with engine.begin() as conn:
-        conn.execute(SHOP_OF_DISPLAY, credential)
-        row = conn.execute(DISPLAY_LOOKUP, credential).one_or_none()
+    row = lookup_credential(engine, "board_shop_of_display", DISPLAY_LOOKUP, secret)
     if row is None:
         return None
     return DisplayIdentity(
