@@ -29,18 +29,14 @@ class Settings:
 DEFAULTS = Settings(limits={})
 
 
-def waiting_since(card) -> datetime:
-    """When the card's wait in its present status began: the move that put it there, or its creation."""
-    return card.status_since
-
-
 def lateness(settings: Settings, now: datetime) -> Callable[[object], bool]:
     """A function telling whether a card is late at `now` under these limits."""
     limits = {status: timedelta(minutes=minutes) for status, minutes in settings.limits.items()}
 
     def late(card) -> bool:
         limit = limits.get(card.status)
-        return limit is not None and now - waiting_since(card) >= limit
+        # status_since: the move that put the card in its status, or its creation.
+        return limit is not None and now - card.status_since >= limit
 
     return late
 
