@@ -26,7 +26,6 @@ from board.live.listener import LiveFeed
 STREAM_PATH = "/api/events"
 # A comment line this often keeps proxies and browsers from closing an idle stream (issue 17: at most 15 s).
 HEARTBEAT_S = 15.0
-HEARTBEAT = b": keep-alive\n\n"
 # Threads (and database connections) per worker that read events for its streams.
 LIVE_READERS = 2
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -40,8 +39,7 @@ class BoardRSGI:
         self.body_limit = flask_app.config["MAX_CONTENT_LENGTH"] + 1
         self.app_threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="board-app")
         self.streams: set[asyncio.Task] = set()
-        self.heartbeat_s = float(os.environ.get("BOARD_LIVE_HEARTBEAT_S") or HEARTBEAT_S)
-        self.feed = live_feed(flask_app.config)
+        self.feed = live_feed(flask_app.config, float(os.environ.get("BOARD_LIVE_HEARTBEAT_S") or HEARTBEAT_S))
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         close_streams_on_stop(loop, self.close_streams)
@@ -72,41 +70,16 @@ class BoardRSGI:
             self.streams.discard(task)
 
     async def stream(self, protocol, transport, opening: bytes, identity, after: str | None) -> None:
-        """Send the opening line at once, then each batch of events as it comes and a heartbeat when none has.
-
-        A client that goes away is noticed at once (protocol.client_disconnect()), and its feed closed.
-        """
+        """Send the opening line at once, then the shop's changes until the client goes away (board.live.listener)."""
         await transport.send_bytes(opening)
-        feed = self.feed.events(identity, after)
-        coming = asyncio.create_task(next_event(feed))
-        gone = asyncio.ensure_future(protocol.client_disconnect())
-        try:
-            while True:
-                done, _ = await asyncio.wait(
-                    {coming, gone}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED
-                )
-                if gone in done:
-                    return
-                if coming in done:
-                    await transport.send_bytes(b"".join(event.encoded for event in coming.result()))
-                    coming = asyncio.create_task(next_event(feed))
-                else:
-                    await transport.send_bytes(HEARTBEAT)
-        except (OSError, RuntimeError, StopAsyncIteration):
-            return  # the connection closed under a write (RSGIProtocolClosed is a RuntimeError)
-        finally:
-            gone.cancel()
-            coming.cancel()
-            # The feed may close only once nothing awaits it any more.
-            await asyncio.gather(coming, return_exceptions=True)
-            await feed.aclose()
+        await self.feed.serve(identity, after, transport, protocol.client_disconnect())
 
     def close_streams(self) -> None:
         for task in list(self.streams):
             task.cancel()
 
 
-def live_feed(config) -> LiveFeed:
+def live_feed(config, heartbeat_s: float) -> LiveFeed:
     """The worker's feed: LISTEN on BOARD_LISTEN_URL (else DATABASE_URL), reads through an engine of its own."""
     url = make_url(config["DATABASE_URL"])
     engine = make_engine(
@@ -119,11 +92,9 @@ def live_feed(config) -> LiveFeed:
         role=config["BOARD_DB_ROLE"],
     )
     listen_url = make_url(config["BOARD_LISTEN_URL"] or config["DATABASE_URL"]).set(drivername="postgresql")
-    return LiveFeed(engine, listen_url.render_as_string(hide_password=False), readers=LIVE_READERS)
-
-
-async def next_event(feed):
-    return await anext(feed)
+    return LiveFeed(
+        engine, listen_url.render_as_string(hide_password=False), readers=LIVE_READERS, heartbeat_s=heartbeat_s
+    )
 
 
 def without_length(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -1,11 +1,13 @@
-"""One LISTEN connection per worker process, and one reader per shop that fans its changes out to its streams.
+"""One LISTEN connection per worker process, and one reader per shop that writes its changes to its streams.
 
 A change rings `board_changes` with '<shop_id>:<seq>' when it commits (board.appointments.changes).
 The process's one listener hands the ring to that shop's reader, which reads the new events once,
-as the shop, and puts each into every open stream's queue of that shop. A stream first replays
-what it missed from the log itself, then takes the reader's events, skipping those it has sent; it
-reads the log again only when the next event it takes is not the one after its last (the reader
-began past it), so a change costs one read per shop, not one per stream.
+as the shop, encodes them once per view (a display may see customers as initials) and writes that
+batch to every stream of the shop that is caught up. A stream first replays what it missed from the
+log itself, up to where the shop's reader is, and only then joins the caught-up streams, so a change
+costs one read per shop and one write per stream, and no stream runs any code of its own per change.
+A busy shop's changes are read at most once every BATCH_S: the rest that ring meanwhile go out
+together, so 1,000 open streams cost 1,000 writes per batch, not per change (issue 17).
 Reads run on a small thread pool of their own, through an engine of their own, so open streams
 never take a connection or a thread from the app's requests.
 """
@@ -13,7 +15,7 @@ never take a connection or a thread from the app's requests.
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -29,6 +31,39 @@ log = logging.getLogger(__name__)
 # Backoff between attempts to (re)connect the listener, in seconds.
 RECONNECT_FIRST_S = 0.2
 RECONNECT_MAX_S = 5.0
+# A shop's reader reads (and its streams are written) at most this often; a lone change goes out at once.
+BATCH_S = 0.1
+HEARTBEAT = b": keep-alive\n\n"
+
+
+class Stream:
+    """One open stream: the last change it has sent, how it writes, and whether that still works."""
+
+    def __init__(self, identity: Identity, transport):
+        self.identity = identity
+        self.transport = transport
+        # Streams with the same view get the same bytes for a batch (feed.as_seen_by).
+        self.view = identity.sees_customer_initials(True)
+        self.sent = 0
+        self.written_at = time.monotonic()
+        self.broken = asyncio.Event()
+
+    async def write(self, data: bytes) -> None:
+        """Write `data`; a closed connection marks the stream broken, which ends it.
+
+        Granian queues the bytes for the connection and returns a finished awaitable, so a write
+        never waits on the client and one slow client never holds up the other streams.
+        """
+        self.written_at = time.monotonic()
+        try:
+            await self.transport.send_bytes(data)
+        except (OSError, RuntimeError):  # RSGIProtocolClosed is a RuntimeError
+            self.broken.set()
+
+    async def send(self, events: list[Event]) -> None:
+        if events:
+            await self.write(b"".join(feed.as_seen_by(self.identity, event).encoded for event in events))
+            self.sent = events[-1].id
 
 
 class ShopReader:
@@ -37,9 +72,11 @@ class ShopReader:
     def __init__(self, live: "LiveFeed", shop_id: int):
         self.live = live
         self.shop_id = shop_id
-        self.streams: set[asyncio.Queue] = set()
-        self.cursor: int | None = None  # the last seq put into the queues
+        self.streams: set[Stream] = set()  # caught up: each has sent exactly `cursor`
+        self.waiting = 0  # streams still catching up, which keep the reader alive too
+        self.cursor: int | None = None  # the last seq written to the streams
         self.rung = asyncio.Event()
+        self.advanced = asyncio.Event()  # replaced after every read: waiters hold the one they saw
         self.task: asyncio.Task | None = None
 
     def ring(self, seq: int | None = None) -> None:
@@ -47,97 +84,121 @@ class ShopReader:
             self.rung.set()
 
     def start_at(self, seq: int) -> None:
-        """Begin reading after `seq` (a stream's own read saw at least that far), unless already reading."""
+        """Begin reading after `seq` (a stream's own read saw that far), unless already reading."""
         if self.cursor is None:
             self.cursor = seq
             self.rung.set()
 
     async def run(self) -> None:
+        read_at = 0.0
         while True:
             await self.rung.wait()
+            await asyncio.sleep(max(0.0, read_at + self.live.batch_s - time.monotonic()))
             self.rung.clear()
+            read_at = time.monotonic()
             events = await self.live.read(feed.read_after, self.shop_id, self.cursor)
-            for event in events:
-                for queue in self.streams:
-                    queue.put_nowait(event)
             if events:
+                # Streams that join from here on must have replayed up to the new cursor themselves.
                 self.cursor = events[-1].id
+                await self.write(list(self.streams), events)
+            self.advanced.set()
+            self.advanced = asyncio.Event()
             if len(events) == feed.PAGE:
+                read_at = 0.0
                 self.rung.set()
+
+    async def write(self, streams: list[Stream], events: list[Event]) -> None:
+        """Write `events` to each of `streams`, encoded once per view."""
+        encoded: dict[bool, bytes] = {}
+        for stream in streams:
+            data = encoded.get(stream.view)
+            if data is None:
+                seen = (feed.as_seen_by(stream.identity, event) for event in events)
+                data = encoded[stream.view] = b"".join(event.encoded for event in seen)
+            stream.sent = events[-1].id
+            await stream.write(data)
+
+    async def catch_up(self, stream: Stream) -> None:
+        """Send `stream` what the log holds after its last change up to this reader's cursor, then add it
+        to the caught-up streams. The check and the joining happen with no await between them."""
+        self.start_at(stream.sent)
+        while stream.sent != self.cursor:
+            if stream.sent > self.cursor:
+                advanced = self.advanced
+                self.ring()
+                await advanced.wait()
+                continue
+            upto = self.cursor
+            events = await self.live.read(feed.read_after, self.shop_id, stream.sent)
+            await stream.send([event for event in events if event.id <= upto])
+        self.streams.add(stream)
 
 
 class LiveFeed:
-    """The event feed of one worker process: its listener, its shops' readers, and each stream's events."""
+    """The event feed of one worker process: its listener, its shops' readers, and its open streams."""
 
-    def __init__(self, engine: Engine, listen_url: str, readers: int = 2):
+    def __init__(
+        self, engine: Engine, listen_url: str, readers: int = 2, heartbeat_s: float = 15.0, batch_s: float = BATCH_S
+    ):
         self.engine = engine
         self.listen_url = listen_url
         self.readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="board-live")
+        self.heartbeat_s = heartbeat_s
+        self.batch_s = batch_s
         self.shops: dict[int, ShopReader] = {}
+        self.open: set[Stream] = set()
         self.listener: asyncio.Task | None = None
+        self.heartbeat: asyncio.Task | None = None
         self.listening = asyncio.Event()
 
     async def read(self, function, *args):
         return await asyncio.get_running_loop().run_in_executor(self.readers, function, self.engine, *args)
 
-    async def events(self, identity: Identity, after: str | None) -> AsyncIterator[list[Event]]:
-        """The changes `identity`'s shop made after `after` (None: from now), then the live ones, each once, in order,
-        as `identity` may see them (feed.as_seen_by).
-
-        They come in batches: whatever is waiting when the stream is ready for more goes out in one
-        write, so a busy shop costs each stream one wake-up per batch rather than one per change.
-        """
+    async def serve(self, identity: Identity, after: str | None, transport, disconnected) -> None:
+        """Write to `transport` the changes `identity`'s shop made after `after` (None: from now), then the live
+        ones, each once, in order, as `identity` may see them (feed.as_seen_by), until `disconnected` finishes
+        or a write fails."""
         if self.listener is None:
             self.listener = asyncio.create_task(self.listen())
+            self.heartbeat = asyncio.create_task(self.keep_alive())
         await self.listening.wait()
         shop = self.shops.get(identity.shop.id)
         if shop is None:
             shop = self.shops[identity.shop.id] = ShopReader(self, identity.shop.id)
             shop.task = asyncio.create_task(shop.run())
-        queue: asyncio.Queue = asyncio.Queue()
-        shop.streams.add(queue)  # before reading: whatever the reader finds from now on is queued
+        stream = Stream(identity, transport)
+        self.open.add(stream)
+        shop.waiting += 1
+        gone = asyncio.ensure_future(disconnected)
+        broken = asyncio.ensure_future(stream.broken.wait())
         try:
             where = await self.read(feed.position, shop.shop_id, after)
-            sent = where.start
+            stream.sent = where.start
             if where.reset:
-                yield [feed.reset_event(sent)]
-            shop.start_at(sent)
-            behind = True
-            while True:
-                if behind:
-                    async for page in self.replay(shop.shop_id, sent):
-                        yield [feed.as_seen_by(identity, event) for event in page]
-                        sent = page[-1].id
-                    behind = False
-                waiting = [await queue.get()]
-                while not queue.empty():
-                    waiting.append(queue.get_nowait())
-                batch = []
-                for event in waiting:
-                    if event.id == sent + 1:
-                        batch.append(feed.as_seen_by(identity, event))
-                        sent = event.id
-                    elif event.id > sent + 1:
-                        # Something lies between (the reader began past it): the log has it, and the rest.
-                        behind = True
-                        break
-                if batch:
-                    yield batch
+                await stream.write(feed.reset_event(where.start).encoded)
+            await shop.catch_up(stream)
+            shop.waiting -= 1
+            await asyncio.wait({gone, broken}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            shop.streams.discard(queue)
-            if not shop.streams:
+            if stream not in shop.streams:
+                shop.waiting -= 1
+            gone.cancel()
+            broken.cancel()
+            self.open.discard(stream)
+            shop.streams.discard(stream)
+            if not shop.streams and not shop.waiting:
                 shop.task.cancel()
                 del self.shops[shop.shop_id]
 
-    async def replay(self, shop_id: int, after: int) -> AsyncIterator[list[Event]]:
-        """The shop's events after `after` from the log, a page at a time."""
+    async def keep_alive(self) -> None:
+        """Write a comment to every stream that has written nothing for half a heartbeat, each half heartbeat."""
+        half = self.heartbeat_s / 2
         while True:
-            events = await self.read(feed.read_after, shop_id, after)
-            if events:
-                yield events
-            if len(events) < feed.PAGE:
-                return
-            after = events[-1].id
+            await asyncio.sleep(half)
+            quiet_since = time.monotonic() - half
+            for stream in list(self.open):
+                if stream.written_at <= quiet_since:
+                    await stream.write(HEARTBEAT)
 
     async def listen(self) -> None:
         """Hold the process's LISTEN connection, reconnecting with backoff; ring each shop's reader."""
@@ -165,6 +226,7 @@ class LiveFeed:
     def close(self) -> None:
         if self.listener is not None:
             self.listener.cancel()
+            self.heartbeat.cancel()
         for shop in self.shops.values():
             shop.task.cancel()
         self.readers.shutdown(wait=False, cancel_futures=True)
