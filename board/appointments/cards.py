@@ -140,9 +140,10 @@ def _utc_iso(column: str) -> str:
 # card_json.initials: each word's first character, uppercased, then ".", joined by spaces. The
 # builtin pg_unicode_fast collation (PostgreSQL 18) uppercases as Python does (full case mapping:
 # "ß" -> "SS") and its \s is Unicode's White_Space, the characters str.split() splits on in a
-# customer (control characters are refused on the way in).
+# customer (control characters are refused on the way in). Older servers use the database's own
+# collation: the same for most names under a UTF-8 locale, ASCII letters only under C.
 _INITIALS = (
-    r"rtrim(upper(regexp_replace(regexp_replace(a.customer COLLATE pg_unicode_fast, '^\s+', ''),"
+    r"rtrim(upper(regexp_replace(regexp_replace(a.customer {collate}, '^\s+', ''),"
     r" '(\S)\S*\s*', '\1. ', 'g')), ' ')"
 )
 
@@ -159,7 +160,12 @@ _COLUMNS = " || ',' || ".join(_column(status) for status in STATUSES)
 # column its cards by time then id (the index's order). `late` is limits.lateness at :now; the
 # statement also tells the next instant a card turns late (late_from), and the shop's last_seq
 # and settings version as this statement saw them, which is what the body was built from.
-BOARD = text(f"""
+ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+
+
+def _board_statement(collate: str):
+    initials = _INITIALS.format(collate=collate)
+    return text(f"""
 WITH settings AS (
     SELECT status_limits, display_initials, version FROM shop_settings
 ), cards AS (
@@ -168,7 +174,7 @@ WITH settings AS (
            '{{"id":' || a.id
            || ',"title":' || to_json(a.title)
            || ',"customer":' || to_json(CASE WHEN :initials_when_asked AND s.display_initials
-                                             THEN {_INITIALS} ELSE a.customer END)
+                                             THEN {initials} ELSE a.customer END)
            || ',"scheduled_at":"' || {_utc_iso("a.scheduled_at")}
            || '","notes":' || coalesce(to_json(a.notes)::text, 'null')
            || ',"status":"' || a.status
@@ -184,7 +190,10 @@ SELECT (SELECT last_seq FROM shops WHERE id = {CURRENT_SHOP_SQL}) AS last_seq,
        min(late_at) FILTER (WHERE late_at > :now) AS late_from,
        convert_to('[' || {_COLUMNS} || ']', 'UTF8') AS columns
 FROM cards
-""").bindparams(iso_format='YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+""").bindparams(iso_format=ISO_FORMAT)
+
+
+BOARD_STATEMENTS = {True: _board_statement("COLLATE pg_unicode_fast"), False: _board_statement("")}
 
 
 @dataclass(frozen=True)
@@ -209,5 +218,6 @@ def board_cards(
     start, end = day_bounds(first, last, zone)
     params = {"start": start, "end": end, "now": now, "initials_when_asked": initials_when_asked}
     with one_statement(engine) as conn:
-        row = conn.execute(BOARD, params).one()
+        statement = BOARD_STATEMENTS[conn.dialect.server_version_info >= (18,)]
+        row = conn.execute(statement, params).one()
     return BoardCards(row.columns, row.last_seq, row.settings_version, row.late_from)
