@@ -35,7 +35,7 @@ DEMO_CARDS = (
 def seed_today(engine, zone) -> int:
     """Add the demo cards for today unless today already has cards; return how many were added."""
     today = datetime.now(zone).date()
-    if cards.board_cards(engine, today, today, zone):
+    if cards.cards_on_days(engine, today, today, zone):
         return 0
     for clock, title, customer, status in DEMO_CARDS:
         at = datetime.combine(today, time.fromisoformat(clock), tzinfo=zone)

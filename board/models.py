@@ -282,6 +282,8 @@ class ShopSettings(Base):
     status_limits: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     display_initials: Mapped[bool] = mapped_column(Boolean, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # One more at every save: what a board's ETag names the settings by (a shop without a row: 0).
+    version: Mapped[int] = mapped_column(BigInteger, server_default="1")
 
     __table_args__ = (CheckConstraint("jsonb_typeof(status_limits) = 'object'", name="status_limits_object"),)
 

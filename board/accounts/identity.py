@@ -13,7 +13,7 @@ from board.accounts.roles import weaker_role
 from board.accounts.secrets import secret_hash
 from board.accounts.sessions import SESSION_LIFETIME
 from board.db import entering_shop_of, one_statement
-from board.models import ApiToken, Shop, User, UserSession
+from board.models import ApiToken, Shop, ShopSettings, User, UserSession
 
 # last_used_at / last_seen_at are noted at most this often: a write per request would cost
 # more than the lookup itself.
@@ -28,6 +28,9 @@ class ShopOf:
     slug: str
     name: str
     timezone: str
+    # As the lookup found them: what a board's ETag is built from (board.appointments.board_tag).
+    last_seq: int
+    settings_version: int
 
     def public(self) -> dict:
         return {"slug": self.slug, "name": self.name, "timezone": self.timezone}
@@ -84,9 +87,12 @@ def credential_found(table, found_columns, usable, owner=None):
             Shop.slug.label("shop_slug"),
             Shop.name.label("shop_name"),
             Shop.timezone.label("shop_timezone"),
+            Shop.last_seq.label("shop_last_seq"),
+            func.coalesce(ShopSettings.version, 0).label("shop_settings_version"),
         )
         .join(User, (User.shop_id == table.shop_id) & (User.id == owner))
         .join(Shop, Shop.id == table.shop_id)
+        .outerjoin(ShopSettings, ShopSettings.shop_id == table.shop_id)
         .where(table.secret_hash == bindparam("credential_hash"), User.disabled.is_(False), *usable)
         .cte("found")
     )
@@ -139,8 +145,11 @@ def lookup_credential(engine: Engine, shop_of: str, lookup, secret: str):
         return conn.execute(lookup, credential).one_or_none()
 
 
-def _shop(row) -> ShopOf:
-    return ShopOf(row.shop_id, row.shop_slug, row.shop_name, row.shop_timezone)
+def shop_found(row) -> ShopOf:
+    """The shop in a row of credential_found."""
+    return ShopOf(
+        row.shop_id, row.shop_slug, row.shop_name, row.shop_timezone, row.shop_last_seq, row.shop_settings_version
+    )
 
 
 def identity_from_token(engine: Engine, secret: str) -> Identity | None:
@@ -154,7 +163,7 @@ def identity_from_token(engine: Engine, secret: str) -> Identity | None:
         row.name,
         role,
         row.user_role,
-        _shop(row),
+        shop_found(row),
         token_id=row.credential_id,
         token_label=row.label,
     )
@@ -165,5 +174,5 @@ def identity_from_session(engine: Engine, secret: str) -> Identity | None:
     if row is None:
         return None
     return Identity(
-        row.user_id, row.username, row.name, row.user_role, row.user_role, _shop(row), session_id=row.credential_id
+        row.user_id, row.username, row.name, row.user_role, row.user_role, shop_found(row), session_id=row.credential_id
     )

@@ -7,12 +7,12 @@ OpenAPI document and url_for know these routes.
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, Response, request, url_for
 from sqlalchemy import text
 
 from board import metrics
 from board.accounts.permissions import current_identity, requires
-from board.appointments import cards, history, moves, schemas
+from board.appointments import board_tag, cards, history, moves, schemas
 from board.appointments.card_json import card_out
 from board.db import get_engine
 from board.http import compression
@@ -21,7 +21,6 @@ from board.http.limits import few_at_once
 from board.http.route_io import load_body, load_query, ok
 from board.http.shapes import BatchConflict, BatchNotFound, Board, Card, CardConflict, Deleted, Event, Health
 from board.retry import current_policy
-from board.shops import limits
 
 bp = Blueprint("api", __name__)
 
@@ -85,21 +84,22 @@ def board():
     query = load_query(schemas.board_query)
     first = query.get("from_") or query.get("to") or today()
     last = query.get("to") or first
-    zone = shop_zone()
-    engine = get_engine()
-    rows = cards.board_cards(engine, first, last, zone)
-    settings = limits.get_settings(engine)
-    late = limits.lateness(settings, datetime.now(UTC))
     identity = current_identity()
-    initials = identity.sees_customer_initials(settings.display_initials)
-    response = ok(schemas.board_out(first, last, identity.shop.timezone, rows, late, initials))
-    # The ETag is a hash of the body itself, so it changes exactly when the board does: a move
-    # (status, version, updated_at), a card entering or leaving the range, another day or zone,
-    # a card turning late, customers turning to initials or back.
-    # The query still runs; what a 304 saves is the transfer and the page's re-render.
-    response.add_etag()
+    shop = identity.shop
+    view = board_tag.BoardView(shop.id, first, last, shop.timezone, identity.sees_customer_initials(True))
     # Kept by the browser alone, and only to revalidate: customer names are on it.
-    response.headers["Cache-Control"] = "no-cache, private"
+    headers = {"Cache-Control": "no-cache, private"}
+    now = datetime.now(UTC)
+    # The credential's lookup brought the shop's last_seq and settings version: an unchanged
+    # board is answered without reading it (board.appointments.board_tag).
+    held = compression.held_etags()
+    etag = held and view.still_held(list(held), shop.last_seq, shop.settings_version, now)
+    if etag:
+        return compression.not_modified(held[etag], headers)
+    found = cards.board_cards(get_engine(), first, last, shop_zone(), now, view.initials_when_asked)
+    response = Response(schemas.board_body(first, last, shop.timezone, found.columns), headers=headers)
+    response.mimetype = "application/json"
+    response.set_etag(view.etag(found.last_seq, found.settings_version, found.late_from))
     return compression.make_conditional(response)
 
 

@@ -1,18 +1,19 @@
 """Cards: create, read, edit, delete, and the board of days; every change through board.appointments.changes."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Row, bindparam, case, func, insert, literal, select
+from sqlalchemy import Connection, Engine, Row, bindparam, case, func, insert, literal, select, text
 
 from board.appointments import changes
 from board.appointments.changes import CARD_COLUMNS, LIVE, Actor, read_card
 from board.db import one_statement
 from board.errors import NotFound
-from board.models import Appointment
+from board.models import CURRENT_SHOP_SQL, STATUSES, Appointment
 from board.retry import RetryPolicy
 
 
@@ -119,7 +120,7 @@ def day_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datet
     return start, end
 
 
-def board_cards(engine: Engine, first: date, last: date, zone: ZoneInfo) -> list[Row]:
+def cards_on_days(engine: Engine, first: date, last: date, zone: ZoneInfo) -> list[Row]:
     """Return the cards scheduled from day `first` to day `last` inclusive, by time then id."""
     start, end = day_bounds(first, last, zone)
     statement = (
@@ -129,3 +130,94 @@ def board_cards(engine: Engine, first: date, last: date, zone: ZoneInfo) -> list
     )
     with one_statement(engine) as conn:
         return conn.execute(statement).all()
+
+
+def _utc_iso(column: str) -> str:
+    # card_json.utc_iso's text: Python's isoformat in UTC, with microseconds only when there are some.
+    return f"replace(to_char({column} AT TIME ZONE 'UTC', :iso_format), '.000000+', '+')"
+
+
+# card_json.initials: each word's first character, uppercased, then ".", joined by spaces. The
+# builtin pg_unicode_fast collation (PostgreSQL 18) uppercases as Python does (full case mapping:
+# "ß" -> "SS") and its \s is Unicode's White_Space, the characters str.split() splits on in a
+# customer (control characters are refused on the way in). Older servers use the database's own
+# collation: the same for most names under a UTF-8 locale, ASCII letters only under C.
+_INITIALS = (
+    r"rtrim(upper(regexp_replace(regexp_replace(a.customer {collate}, '^\s+', ''),"
+    r" '(\S)\S*\s*', '\1. ', 'g')), ' ')"
+)
+
+
+def _column(status: str) -> str:
+    cards = "string_agg(card_head || ((late_at <= :now) IS TRUE) || '}', ',' ORDER BY scheduled_at, id)"
+    return f"""'{{"status":"{status}","cards":[' || coalesce({cards} FILTER (WHERE status = '{status}'), '') || ']}}'"""
+
+
+_COLUMNS = " || ',' || ".join(_column(status) for status in STATUSES)
+
+# The board's cards as JSON text in schemas.board_out's shape, built by PostgreSQL in one
+# statement: a card is text concatenated in the order of card_json.card_out plus "late", each
+# column its cards by time then id (the index's order). `late` is limits.lateness at :now; the
+# statement also tells the next instant a card turns late (late_from), and the shop's last_seq
+# and settings version as this statement saw them, which is what the body was built from.
+ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+
+
+def _board_statement(collate: str):
+    initials = _INITIALS.format(collate=collate)
+    return text(f"""
+WITH settings AS (
+    SELECT status_limits, display_initials, version FROM shop_settings
+), cards AS (
+    SELECT a.id, a.status, a.scheduled_at,
+           a.status_since + (s.status_limits ->> a.status)::int * interval '1 minute' AS late_at,
+           '{{"id":' || a.id
+           || ',"title":' || to_json(a.title)
+           || ',"customer":' || to_json(CASE WHEN :initials_when_asked AND s.display_initials
+                                             THEN {initials} ELSE a.customer END)
+           || ',"scheduled_at":"' || {_utc_iso("a.scheduled_at")}
+           || '","notes":' || coalesce(to_json(a.notes)::text, 'null')
+           || ',"status":"' || a.status
+           || '","version":' || a.version
+           || ',"updated_at":"' || {_utc_iso("a.updated_at")}
+           || '","status_since":"' || {_utc_iso("a.status_since")}
+           || '","late":' AS card_head
+    FROM appointments a LEFT JOIN settings s ON true
+    WHERE a.scheduled_at >= :start AND a.scheduled_at < :end AND a.deleted_at IS NULL
+)
+SELECT (SELECT last_seq FROM shops WHERE id = {CURRENT_SHOP_SQL}) AS last_seq,
+       coalesce((SELECT version FROM settings), 0) AS settings_version,
+       min(late_at) FILTER (WHERE late_at > :now) AS late_from,
+       convert_to('[' || {_COLUMNS} || ']', 'UTF8') AS columns
+FROM cards
+""").bindparams(iso_format=ISO_FORMAT)
+
+
+BOARD_STATEMENTS = {True: _board_statement("COLLATE pg_unicode_fast"), False: _board_statement("")}
+
+
+@dataclass(frozen=True)
+class BoardCards:
+    """The board's columns as JSON (UTF-8), and what they were built from (board.appointments.board_tag)."""
+
+    columns: bytes
+    last_seq: int
+    settings_version: int
+    # The next instant at which a card on it turns late, if any will: until then the body holds.
+    late_from: datetime | None
+
+
+def board_cards(
+    engine: Engine, first: date, last: date, zone: ZoneInfo, now: datetime, initials_when_asked: bool
+) -> BoardCards:
+    """The cards scheduled from day `first` to day `last` inclusive, by time then id, as JSON columns.
+
+    `now` decides which cards are late; `initials_when_asked` shows customers as initials when
+    the shop's settings say so (a display's view).
+    """
+    start, end = day_bounds(first, last, zone)
+    params = {"start": start, "end": end, "now": now, "initials_when_asked": initials_when_asked}
+    with one_statement(engine) as conn:
+        statement = BOARD_STATEMENTS[conn.dialect.server_version_info >= (18,)]
+        row = conn.execute(statement, params).one()
+    return BoardCards(row.columns, row.last_seq, row.settings_version, row.late_from)

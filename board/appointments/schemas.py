@@ -1,10 +1,12 @@
 """What comes in for cards, moves and the board (marshmallow schemas), and the board that goes out.
 
-Output is built by plain functions rather than schema.dump: the board renders hundreds of
-cards per request and the shapes are fixed, so a dict per row is all that is needed. A card's
+Output is built by plain functions rather than schema.dump: the shapes are fixed, so a dict per
+row is all that is needed; the board's cards, thousands per request, are JSON built by PostgreSQL
+(board.appointments.cards.board_cards) in the shape board_out describes. A card's
 own shape is in board.appointments.card_json, since a 409 from a use case carries it too.
 """
 
+import json
 from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -136,8 +138,16 @@ batch_move_in = BatchMoveIn()
 board_query = BoardQuery()
 
 
+def board_body(first: date, last: date, timezone: str, columns: bytes) -> bytes:
+    """The board's answer in its envelope, around the columns PostgreSQL built (cards.board_cards), as board_out shapes it."""
+    head = json.dumps({"from": first.isoformat(), "to": last.isoformat(), "timezone": timezone}, separators=(",", ":"))
+    return b'{"ok":true,"data":' + head[:-1].encode() + b',"columns":' + columns + b"}}\n"
+
+
 def board_out(first: date, last: date, timezone: str, rows, late=lambda row: False, initials: bool = False) -> dict:
-    """The board; `late(row)` says whether a card has waited past its status's limit (board.shops.limits);
+    """The board's shape, which cards.board_cards builds in SQL (tests hold it to this one).
+
+    `late(row)` says whether a card has waited past its status's limit (board.shops.limits.lateness);
     with `initials`, customers are shown by their initials (a wall display's, when its shop asks)."""
     columns = {status: [] for status in STATUSES}
     shown = with_customer_initials if initials else dict

@@ -27,6 +27,27 @@ SETTINGS = {
 }
 
 
+def held_etags() -> dict[str, str]:
+    """The ETags the caller sent in If-None-Match, each under the ETag of the body it names.
+
+    A compressed body's "<etag>:<algorithm>" (see make_conditional) is under "<etag>".
+    """
+    held = {}
+    for etag in request.if_none_match.as_set(include_weak=True):
+        if not etag:  # what werkzeug makes of a malformed header
+            continue
+        body_etag, colon, algorithm = etag.rpartition(":")
+        held.setdefault(body_etag if colon and algorithm in ALGORITHMS else etag, etag)
+    return held
+
+
+def not_modified(held: str, headers: dict[str, str]) -> Response:
+    """A 304 naming the validator the caller has, answered before any body exists."""
+    response = Response(status=304, headers=headers)
+    response.set_etag(held)
+    return response
+
+
 def make_conditional(response: Response) -> Response:
     """Answer 304 if the caller holds this body, whether it was sent compressed or not.
 

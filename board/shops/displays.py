@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, Row, bindparam, delete, func, insert, select, update
 
-from board.accounts.identity import TOUCH_EVERY, Identity, ShopOf, credential_found, lookup_credential
+from board.accounts.identity import TOUCH_EVERY, Identity, credential_found, lookup_credential, shop_found
 from board.accounts.secrets import new_secret, secret_hash
 from board.db import entering_shop_of, transaction
 from board.errors import NotFound, TooManyDisplays, Unauthenticated
@@ -160,7 +160,7 @@ def identity_from_display(engine: Engine, secret: str) -> DisplayIdentity | None
         row.name,
         DISPLAY_ROLE,
         row.user_role,
-        ShopOf(row.shop_id, row.shop_slug, row.shop_name, row.shop_timezone),
+        shop_found(row),
         token_label=f"display: {row.display_name}",
         display_id=row.display_id,
     )

@@ -57,7 +57,10 @@ def _save(engine: Engine, **values) -> Settings:
     statement = (
         insert(ShopSettings)
         .values(**values)
-        .on_conflict_do_update(index_elements=[ShopSettings.shop_id], set_={**values, "updated_at": func.now()})
+        .on_conflict_do_update(
+            index_elements=[ShopSettings.shop_id],
+            set_={**values, "updated_at": func.now(), "version": ShopSettings.version + 1},
+        )
         .returning(ShopSettings.status_limits, ShopSettings.display_initials)
     )
     with transaction(engine) as conn:

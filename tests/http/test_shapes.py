@@ -38,7 +38,7 @@ TOKEN = SimpleNamespace(
     expires_at=None,
     revoked_at=None,
 )
-SHOP = ShopOf(id=1, slug="main", name="Main shop", timezone="UTC")
+SHOP = ShopOf(id=1, slug="main", name="Main shop", timezone="UTC", last_seq=0, settings_version=0)
 ASKING = Identity(user_id=2, username="ada", name="Ada", role="viewer", owner_role="staff", shop=SHOP, token_id=3)
 
 
