@@ -153,7 +153,8 @@ def make_engine(
         execution_options={POOLED: pooler is not None, ROLE: role},
     )
     replace_dead_connections(engine)
-    enter_shop_in_each_transaction(engine, role, lock_timeout_ms if pooler else None, statement_timeout_ms)
+    enter_shop_in_each_transaction(engine, role, pooled=pooler is not None, lock_timeout_ms=lock_timeout_ms,
+                                   statement_timeout_ms=statement_timeout_ms)  # fmt: skip
     return engine
 
 
@@ -214,12 +215,13 @@ def as_operator() -> Iterator[None]:
         _as_operator.reset(token)
 
 
-# Which credential's shop this transaction acts for, when its shop is not known yet (the credential
-# lookup): (the SECURITY DEFINER function of migration 0007 that returns it, the credential's hash).
+# Which credential's shop this transaction acts for, when its shop is not known yet (a display's
+# lookup): (the SECURITY DEFINER function of migrations 0007/0009 that returns it, the credential's hash).
 _shop_of_credential: ContextVar[tuple[str, str] | None] = ContextVar("board_shop_of_credential", default=None)
-SHOP_OF_FUNCTIONS = frozenset(
-    {"board_shop_of_token", "board_shop_of_session", "board_shop_of_display", "board_shop_of_pairing_code"}
-)
+SHOP_OF_FUNCTIONS = frozenset({"board_shop_of_display", "board_shop_of_pairing_code"})
+# An execution option for a statement that finds its own shop and reads no table itself: a call of
+# a credential-lookup function of migration 0011 (board.accounts.identity). It needs no shop set.
+FINDS_ITS_SHOP = "board_finds_its_shop"
 
 
 @contextmanager
@@ -239,11 +241,11 @@ def entering_shop_of(function: str, credential_hash: str) -> Iterator[None]:
 
 
 @cache
-def _settings_statement(as_service: bool, shop_of: str | None, timeouts: bool) -> str:
+def _settings_statement(role: str | None, shop_of: str | None, timeouts: bool) -> str:
     # set_config(..., true) is SET LOCAL as one parametrised statement: it lasts until the transaction ends.
     shop = f"coalesce({shop_of}(%(credential_hash)s)::text, '')" if shop_of else "%(board_shop_id)s"
     settings = [f"set_config('board.shop_id', {shop}, true)"]
-    if as_service:
+    if role is not None:
         settings.insert(0, "set_config('role', %(role)s, true)")
     if timeouts:
         settings += ["set_config('lock_timeout', %(lock_timeout)s, true)",
@@ -252,36 +254,47 @@ def _settings_statement(as_service: bool, shop_of: str | None, timeouts: bool) -
 
 
 def enter_shop_in_each_transaction(
-    engine: Engine, role: str, lock_timeout_ms: int | None, statement_timeout_ms: int
+    engine: Engine, role: str, *, pooled: bool, lock_timeout_ms: int, statement_timeout_ms: int
 ) -> None:
-    """Run every transaction as `role` (SET LOCAL ROLE) in the current shop, set by one statement.
+    """Run every statement as `role` in the current shop, set per transaction by one statement.
 
-    Per transaction, never per session: nothing is left on a pooled connection for the next
-    request, and it is what a transaction-pooling PgBouncer needs (its timeouts travel in the
-    same statement, since PgBouncer refuses them at connect). No shop known sets '', which row
-    security matches with no row. The role is set even when the login role is that role
-    already: it costs nothing in the same statement, and needs no query at connect to find out.
+    Per transaction, never per session: nothing of the shop is left on a pooled connection for
+    the next request. No shop known sets '', which row security matches with no row.
+
+    The role: directly, each new connection switches to it once for its whole life (SET ROLE,
+    when the role exists: if not, the start-up check refuses to serve), and a transaction of the
+    operators' (as_operator) switches back to the login role for itself alone. Behind a
+    transaction-pooling PgBouncer a server connection serves many clients, so there the role and
+    the timeouts (which PgBouncer refuses at connect) are set in the same statement as the shop.
 
     A transaction (engine.begin(), engine.connect()) runs that statement first. A connection in
     autocommit (one_statement) sends it before each of its statements, in one pipeline ended by
     one Sync: PostgreSQL runs everything up to a Sync as one transaction, so the setting holds
-    for that statement alone, and the pair costs one round trip, the statement's own.
+    for that statement alone, and the pair costs one round trip, the statement's own. A statement
+    that finds its own shop (FINDS_ITS_SHOP) goes alone, as it is, when nothing else needs setting.
     """
-    timeouts = lock_timeout_ms is not None
     fixed = {"role": role, "lock_timeout": str(lock_timeout_ms), "statement_timeout": str(statement_timeout_ms)}
 
+    if not pooled:
+
+        @event.listens_for(engine, "connect")
+        def act_as_role(dbapi_connection, record) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('role', rolname, false) FROM pg_roles WHERE rolname = %s", (role,))
+            dbapi_connection.commit()
+
     def settings() -> tuple[str, dict]:
+        params = dict(fixed) if pooled else {}
+        if _as_operator.get():
+            params["role"] = "none"  # the login role, for this transaction
+        role_setting = params.get("role")
         credential = _shop_of_credential.get()
-        as_service = not _as_operator.get()
-        params = {"role": role} if as_service else {}
-        if timeouts:
-            params.update(lock_timeout=fixed["lock_timeout"], statement_timeout=fixed["statement_timeout"])
         if credential is not None:
             params["credential_hash"] = credential[1]
-            return _settings_statement(as_service, credential[0], timeouts), params
+            return _settings_statement(role_setting, credential[0], pooled), params
         shop_id = current_shop_id()
         params["board_shop_id"] = "" if shop_id is None else str(shop_id)
-        return _settings_statement(as_service, None, timeouts), params
+        return _settings_statement(role_setting, None, pooled), params
 
     @event.listens_for(engine, "begin")
     def enter_shop(conn: Connection) -> None:
@@ -291,7 +304,7 @@ def enter_shop_in_each_transaction(
     @event.listens_for(engine, "do_execute")
     def execute_in_shop(cursor, statement, parameters, context) -> bool | None:
         connection = cursor.connection
-        if not connection.autocommit:
+        if not connection.autocommit or (not pooled and context.execution_options.get(FINDS_ITS_SHOP)):
             return None
         with connection.pipeline():
             connection.execute(*settings())

@@ -7,13 +7,13 @@ session is refused on the very next request, in every worker.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, text
 
 from board.accounts.roles import weaker_role
 from board.accounts.secrets import secret_hash
 from board.accounts.sessions import SESSION_LIFETIME
-from board.db import entering_shop_of, one_statement
-from board.models import ApiToken, Shop, ShopSettings, User, UserSession
+from board.db import FINDS_ITS_SHOP, entering_shop_of, one_statement
+from board.models import Shop, ShopSettings, User
 
 # last_used_at / last_seen_at are noted at most this often: a write per request would cost
 # more than the lookup itself.
@@ -98,51 +98,31 @@ def credential_found(table, found_columns, usable, owner=None):
     )
 
 
-def _token_statement():
-    found = credential_found(
-        ApiToken,
-        (ApiToken.id.label("credential_id"), ApiToken.label, ApiToken.role.label("token_role")),
-        (ApiToken.revoked_at.is_(None), (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > func.now())),
-    )
-    touched = (
-        update(ApiToken)
-        .where(
-            ApiToken.id == select(found.c.credential_id).scalar_subquery(),
-            ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at < func.now() - TOUCH_EVERY),
-        )
-        .values(last_used_at=func.now())
-        .cte("touched")
-    )
-    return select(found).add_cte(touched)
-
-
-def _session_statement():
-    found = credential_found(
-        UserSession, (UserSession.id.label("credential_id"),), (UserSession.expires_at > func.now(),)
-    )
-    touched = (
-        update(UserSession)
-        .where(
-            UserSession.id == select(found.c.credential_id).scalar_subquery(),
-            UserSession.last_seen_at < func.now() - TOUCH_EVERY,
-        )
-        .values(last_seen_at=func.now(), expires_at=func.now() + SESSION_LIFETIME)
-        .cte("touched")
-    )
-    return select(found).add_cte(touched)
-
-
-TOKEN_LOOKUP = _token_statement()
-SESSION_LOOKUP = _session_statement()
+# The narrow path across shops for tokens and sessions (migration 0011): a SECURITY DEFINER function
+# returns the usable credential whose hash matches, with its account and shop, and notes its use.
+# The statement reads no table itself, so it needs no shop set first (db.FINDS_ITS_SHOP).
+TOKEN_LOOKUP = text("SELECT * FROM board_token_credential(:credential_hash, :touch_every)").bindparams(
+    touch_every=TOUCH_EVERY
+)
+SESSION_LOOKUP = text("SELECT * FROM board_session_credential(:credential_hash, :touch_every, :lifetime)").bindparams(
+    touch_every=TOUCH_EVERY, lifetime=SESSION_LIFETIME
+)
 
 
 def lookup_credential(engine: Engine, shop_of: str, lookup, secret: str):
-    # The narrow path across shops (migration 0007): the SECURITY DEFINER function `shop_of` returns
-    # only the shop id of the row with this hash; the statement runs in that shop, and the lookup
-    # itself runs under row security like any other query. No such row: no shop, no row found.
+    # The narrow path across shops (migrations 0007, 0009): the SECURITY DEFINER function `shop_of`
+    # returns only the shop id of the row with this hash; the statement runs in that shop, and the
+    # lookup itself runs under row security like any other query. No such row: no shop, no row found.
     credential = {"credential_hash": secret_hash(secret)}
     with entering_shop_of(shop_of, credential["credential_hash"]), one_statement(engine) as conn:
         return conn.execute(lookup, credential).one_or_none()
+
+
+def find_credential(engine: Engine, lookup, secret: str):
+    """The credential's row as `lookup` (TOKEN_LOOKUP, SESSION_LOOKUP) finds it by its secret's hash, if usable."""
+    with one_statement(engine) as conn:
+        conn = conn.execution_options(**{FINDS_ITS_SHOP: True})
+        return conn.execute(lookup, {"credential_hash": secret_hash(secret)}).one_or_none()
 
 
 def shop_found(row) -> ShopOf:
@@ -153,7 +133,7 @@ def shop_found(row) -> ShopOf:
 
 
 def identity_from_token(engine: Engine, secret: str) -> Identity | None:
-    row = lookup_credential(engine, "board_shop_of_token", TOKEN_LOOKUP, secret)
+    row = find_credential(engine, TOKEN_LOOKUP, secret)
     if row is None:
         return None
     role = weaker_role(row.token_role, row.user_role) if row.token_role else row.user_role
@@ -170,7 +150,7 @@ def identity_from_token(engine: Engine, secret: str) -> Identity | None:
 
 
 def identity_from_session(engine: Engine, secret: str) -> Identity | None:
-    row = lookup_credential(engine, "board_shop_of_session", SESSION_LOOKUP, secret)
+    row = find_credential(engine, SESSION_LOOKUP, secret)
     if row is None:
         return None
     return Identity(

@@ -190,3 +190,39 @@ def test_the_start_up_check_refuses_a_role_that_owns_a_table(make_app, app, engi
     finally:
         with as_operator(), engine.begin() as conn:
             conn.execute(text(f"DROP TABLE owned_by_{role}"))
+
+
+def test_the_credential_lookups_return_the_one_usable_row_of_a_hash_with_its_shop_and_nothing_else(engine, two_shops):
+    shop_a, shop_b, secrets = two_shops
+
+    with acting_for(None), engine.begin() as conn:  # the service's role, no shop
+        token = conn.execute(
+            text("SELECT credential_id, username, shop_id FROM board_token_credential(:h, interval '1 minute')"),
+            {"h": secret_hash(secrets[shop_b])},
+        ).all()
+        session = conn.execute(
+            text("SELECT username, shop_id FROM board_session_credential(:h, interval '1 minute', interval '14 days')"),
+            {"h": secret_hash("session of ana")},
+        ).all()
+        unknown = conn.execute(text("SELECT * FROM board_token_credential('no such hash', interval '1 minute')")).all()
+        seen_directly = conn.scalar(text("SELECT count(*) FROM api_tokens"))
+        kinds = conn.scalars(
+            text(
+                "SELECT prosecdef || ' ' || array_to_string(proconfig, ',') || ' '"
+                " || (SELECT bool_or(acl::text LIKE '=X/%') FROM unnest(proacl) AS acl) FROM pg_proc"
+                " WHERE proname IN ('board_token_credential', 'board_session_credential')"
+            )
+        ).all()
+    with as_operator(), engine.begin() as conn:
+        revoked = conn.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE shop_id = :b"), {"b": shop_b})
+    with acting_for(None), engine.begin() as conn:
+        after_revoking = conn.execute(
+            text("SELECT * FROM board_token_credential(:h, interval '1 minute')"), {"h": secret_hash(secrets[shop_b])}
+        ).all()
+
+    assert [(row.username, row.shop_id) for row in token] == [("bo", shop_b)]
+    assert [tuple(row) for row in session] == [("ana", shop_a)]
+    assert unknown == [] and seen_directly == 0
+    # SECURITY DEFINER, name resolution pinned, and not executable by PUBLIC.
+    assert kinds == ["true search_path=pg_catalog, public false"] * 2
+    assert revoked.rowcount == 1 and after_revoking == []

@@ -1,21 +1,35 @@
-"""The shop and the role sent with a one_statement statement hold for that statement alone, never for the session."""
+"""The shop sent with a statement holds for that statement alone; the role is the service's in every statement."""
 
 import pytest
 from sqlalchemy import text
 
-from board.db import one_statement
+from board.db import as_operator, one_statement
 
-SEEN = "SELECT coalesce(current_setting('board.shop_id', true), ''), current_user"
+SEEN = "SELECT coalesce(current_setting('board.shop_id', true), ''), current_user, session_user"
 
 
 @pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
-def test_a_statement_runs_in_the_shop_and_leaves_nothing_on_its_connection(app, engine):
-    login_role = engine.url.username
+def test_a_statement_runs_in_the_shop_and_leaves_no_shop_on_its_connection(app, engine, database_route):
     with one_statement(engine) as conn:
         in_the_statement = tuple(conn.execute(text(SEEN)).one())
         # The same connection, with nothing sent before the statement (straight to psycopg).
         afterwards = conn.connection.driver_connection.execute(SEEN).fetchone()
 
-    assert in_the_statement == ("1", "board_app")
+    login_role = in_the_statement[2]
+    assert in_the_statement[:2] == ("1", "board_app") and login_role != "board_app"
     assert afterwards[0] == ""
-    assert afterwards[1] != "board_app" or login_role == "board_app"
+    # Directly, a connection acts as the service's role from its first statement to its last;
+    # behind PgBouncer a server connection is shared, so the role lasts one transaction there.
+    pooled = "BOARD_DB_POOLER" in database_route
+    assert afterwards[1] == (login_role if pooled else "board_app")
+
+
+@pytest.mark.parametrize("database_route", ["direct", "pgbouncer"], indirect=True)
+def test_an_operators_statement_runs_as_the_login_role_and_the_next_as_the_service_again(app, engine):
+    with as_operator(), one_statement(engine) as conn:
+        as_operator_ = conn.execute(text(SEEN)).one()
+    with one_statement(engine) as conn:
+        next_one = conn.execute(text(SEEN)).one()
+
+    assert as_operator_[1] == as_operator_[2] != "board_app"
+    assert tuple(next_one[:2]) == ("1", "board_app")
