@@ -11,13 +11,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+import psycopg
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_request_context
+from psycopg import sql
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -129,33 +132,50 @@ def make_engine(
     connection is lent a server connection one transaction at a time: PgBouncer refuses
     `options`, a session SET would stay behind on whichever server connection ran it, and a
     statement prepared on one server connection is missing on the next. So there the timeouts
-    are SET LOCAL in every transaction (one_statement's too: see enter_shop_in_each_transaction),
+    are SET LOCAL in every transaction (one_statement's too: see cursor_in_shop),
     and psycopg prepares nothing.
 
     A connection that died with the server is replaced at checkout (replace_dead_connections);
     with connect_timeout an unreachable server fails the request in seconds instead of hanging it.
 
-    Every transaction acts as `role` for one shop (see enter_shop_in_each_transaction).
+    Every transaction acts as `role` for one shop (see cursor_in_shop).
     """
     if pooler not in (None, *POOLERS):
         raise ValueError(f"unknown pooler {pooler!r}")
-    connect_args = {"connect_timeout": connect_timeout_s}
-    if pooler is None:
-        connect_args["options"] = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
-    else:
+    pooled = pooler is not None
+    cursor_factory = cursor_in_shop(
+        role, pooled=pooled, lock_timeout_ms=lock_timeout_ms, statement_timeout_ms=statement_timeout_ms
+    )
+    connect_args = {"connect_timeout": connect_timeout_s, "cursor_factory": cursor_factory}
+    if pooled:
         connect_args["prepare_threshold"] = None
+    else:
+        connect_args["options"] = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
     engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=connect_timeout_s + 1,
         connect_args=connect_args,
-        execution_options={POOLED: pooler is not None, ROLE: role},
+        execution_options={POOLED: pooled, ROLE: role},
     )
     replace_dead_connections(engine)
-    enter_shop_in_each_transaction(engine, role, pooled=pooler is not None, lock_timeout_ms=lock_timeout_ms,
-                                   statement_timeout_ms=statement_timeout_ms)  # fmt: skip
+    if not pooled:
+        act_as_role_from_connect(engine, role)
     return engine
+
+
+def act_as_role_from_connect(engine: Engine, role: str) -> None:
+    """Make each new connection act as `role` (SET ROLE) for its whole life, when that role exists.
+
+    When it does not, the connection stays the login role, and check_database refuses to serve.
+    """
+
+    @event.listens_for(engine, "connect")
+    def act_as_role(dbapi_connection, record) -> None:
+        with psycopg.Cursor(dbapi_connection) as cursor:
+            cursor.execute("SELECT set_config('role', rolname, false) FROM pg_roles WHERE rolname = %s", (role,))
+        dbapi_connection.commit()
 
 
 def replace_dead_connections(engine: Engine) -> None:
@@ -219,9 +239,9 @@ def as_operator() -> Iterator[None]:
 # lookup): (the SECURITY DEFINER function of migrations 0007/0009 that returns it, the credential's hash).
 _shop_of_credential: ContextVar[tuple[str, str] | None] = ContextVar("board_shop_of_credential", default=None)
 SHOP_OF_FUNCTIONS = frozenset({"board_shop_of_display", "board_shop_of_pairing_code"})
-# An execution option for a statement that finds its own shop and reads no table itself: a call of
-# a credential-lookup function of migration 0011 (board.accounts.identity). It needs no shop set.
-FINDS_ITS_SHOP = "board_finds_its_shop"
+# Set while a statement runs that finds its own shop and reads no table itself: a call of a
+# credential-lookup function of migration 0011 (board.accounts.identity). It needs no shop set.
+_finds_its_shop: ContextVar[bool] = ContextVar("board_finds_its_shop", default=False)
 
 
 @contextmanager
@@ -240,12 +260,22 @@ def entering_shop_of(function: str, credential_hash: str) -> Iterator[None]:
         _shop_of_credential.reset(token)
 
 
+@contextmanager
+def finding_its_shop() -> Iterator[None]:
+    """Run the statements inside, each a call of a function that finds its own shop, with no shop set."""
+    token = _finds_its_shop.set(True)
+    try:
+        yield
+    finally:
+        _finds_its_shop.reset(token)
+
+
 @cache
-def _settings_statement(role: str | None, shop_of: str | None, timeouts: bool) -> str:
+def _settings_statement(role: bool, shop_of: str | None, timeouts: bool) -> str:
     # set_config(..., true) is SET LOCAL as one parametrised statement: it lasts until the transaction ends.
     shop = f"coalesce({shop_of}(%(credential_hash)s)::text, '')" if shop_of else "%(board_shop_id)s"
     settings = [f"set_config('board.shop_id', {shop}, true)"]
-    if role is not None:
+    if role:
         settings.insert(0, "set_config('role', %(role)s, true)")
     if timeouts:
         settings += ["set_config('lock_timeout', %(lock_timeout)s, true)",
@@ -253,73 +283,78 @@ def _settings_statement(role: str | None, shop_of: str | None, timeouts: bool) -
     return "SELECT " + ", ".join(settings)
 
 
-def enter_shop_in_each_transaction(
-    engine: Engine, role: str, *, pooled: bool, lock_timeout_ms: int, statement_timeout_ms: int
-) -> None:
-    """Run every statement as `role` in the current shop, set per transaction by one statement.
+# A private method of psycopg's (3.1 to 3.3 at least); tests/shops/test_shop_setting_scope.py fails
+# when a psycopg release no longer has it, rather than the service silently taking the slower path.
+QUEUES_COMMANDS = hasattr(psycopg.Connection, "_exec_command")
 
-    Per transaction, never per session: nothing of the shop is left on a pooled connection for
-    the next request. No shop known sets '', which row security matches with no row.
+
+def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_timeout_ms: int) -> type[psycopg.Cursor]:
+    """The cursor class of an engine whose every transaction runs as `role` in the current shop.
+
+    The shop is set per transaction, never per session: nothing of it is left on a pooled
+    connection for the next request. No shop known sets '', which row security matches with no row.
 
     The role: directly, each new connection switches to it once for its whole life (SET ROLE,
-    when the role exists: if not, the start-up check refuses to serve), and a transaction of the
-    operators' (as_operator) switches back to the login role for itself alone. Behind a
-    transaction-pooling PgBouncer a server connection serves many clients, so there the role and
-    the timeouts (which PgBouncer refuses at connect) are set in the same statement as the shop.
+    see make_engine), and a transaction of the operators' (as_operator) switches back to the login
+    role for itself alone. Behind a transaction-pooling PgBouncer a server connection serves many
+    clients, so there the role and the timeouts (which PgBouncer refuses at connect) are set in
+    the same statement as the shop.
 
-    A transaction (engine.begin(), engine.connect()) runs that statement first. A connection in
-    autocommit (one_statement) sends it before each of its statements, in one pipeline ended by
-    one Sync: PostgreSQL runs everything up to a Sync as one transaction, so the setting holds
-    for that statement alone, and the pair costs one round trip, the statement's own. A statement
-    that finds its own shop (FINDS_ITS_SHOP) goes alone, as it is, when nothing else needs setting.
+    The settings statement goes in one pipeline with the transaction's first statement, ended by
+    one Sync: in autocommit (one_statement) PostgreSQL runs everything up to a Sync as one
+    transaction, so the setting holds for that statement alone and the pair costs one round trip,
+    the statement's own; in a transaction, psycopg's BEGIN goes in the same write, and the
+    settings last until COMMIT. A statement that finds its own shop (finding_its_shop) goes alone
+    when nothing else needs setting. Done here rather than in SQLAlchemy's execute events, whose
+    dispatch alone cost about 40 us of CPU per statement.
     """
     fixed = {"role": role, "lock_timeout": str(lock_timeout_ms), "statement_timeout": str(statement_timeout_ms)}
 
-    if not pooled:
-
-        @event.listens_for(engine, "connect")
-        def act_as_role(dbapi_connection, record) -> None:
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('role', rolname, false) FROM pg_roles WHERE rolname = %s", (role,))
-            dbapi_connection.commit()
-
-    def settings() -> tuple[str, dict]:
+    @lru_cache(maxsize=4096)
+    def settings_for(as_operator: bool, shop_of: str | None, value: str) -> bytes:
+        """The settings statement, its values quoted in: once per operator or not, shop, or display's hash."""
         params = dict(fixed) if pooled else {}
-        if _as_operator.get():
+        if as_operator:
             params["role"] = "none"  # the login role, for this transaction
-        role_setting = params.get("role")
+        params["credential_hash" if shop_of else "board_shop_id"] = value
+        statement = _settings_statement("role" in params, shop_of, pooled)
+        template = sql.SQL(statement.replace("%(", "{").replace(")s", "}"))
+        return template.format(**{name: sql.Literal(value) for name, value in params.items()}).as_bytes()
+
+    def queue_settings(connection: psycopg.Connection) -> None:
         credential = _shop_of_credential.get()
-        if credential is not None:
-            params["credential_hash"] = credential[1]
-            return _settings_statement(role_setting, credential[0], pooled), params
-        shop_id = current_shop_id()
-        params["board_shop_id"] = "" if shop_id is None else str(shop_id)
-        return _settings_statement(role_setting, None, pooled), params
+        if credential is None:
+            shop_id = current_shop_id()
+            credential = (None, "" if shop_id is None else str(shop_id))
+        settings = settings_for(_as_operator.get(), *credential)
+        if QUEUES_COMMANDS:
+            # How psycopg queues its own BEGIN in a pipeline: not sent until the statement after it
+            # is, with no cursor and no result of its own to process. About half the settings' CPU.
+            connection.wait(connection._exec_command(settings))
+        else:
+            psycopg.Cursor(connection).execute(settings)
 
-    @event.listens_for(engine, "begin")
-    def enter_shop(conn: Connection) -> None:
-        if not conn.connection.driver_connection.autocommit:
-            conn.exec_driver_sql(*settings())
+    class CursorInShop(psycopg.Cursor):
+        def execute(self, query, params=None, **kwargs):
+            connection = self.connection
+            first = connection.autocommit or connection.pgconn.transaction_status == TransactionStatus.IDLE
+            if not first or (_finds_its_shop.get() and not pooled):
+                return super().execute(query, params, **kwargs)
+            with connection.pipeline():
+                queue_settings(connection)
+                super().execute(query, params, **kwargs)
+            return self
 
-    @event.listens_for(engine, "do_execute")
-    def execute_in_shop(cursor, statement, parameters, context) -> bool | None:
-        connection = cursor.connection
-        if not connection.autocommit or (not pooled and context.execution_options.get(FINDS_ITS_SHOP)):
-            return None
-        with connection.pipeline():
-            connection.execute(*settings())
-            cursor.execute(statement, parameters)
-        return True
+        def executemany(self, query, params_seq, **kwargs):
+            connection = self.connection
+            if connection.autocommit or connection.pgconn.transaction_status == TransactionStatus.IDLE:
+                with connection.pipeline():
+                    queue_settings(connection)
+                    super().executemany(query, params_seq, **kwargs)
+                return None
+            return super().executemany(query, params_seq, **kwargs)
 
-    @event.listens_for(engine, "do_execute_no_params")
-    def execute_in_shop_no_params(cursor, statement, context) -> bool | None:
-        connection = cursor.connection
-        if not connection.autocommit:
-            return None
-        with connection.pipeline():
-            connection.execute(*settings())
-            cursor.execute(statement)
-        return True
+    return CursorInShop
 
 
 def one_statement(engine: Engine):

