@@ -9,7 +9,8 @@ and return the one usable row whose secret hash matches, with its account and sh
 and note the credential's use as the lookup did. Knowing a 256-bit secret's hash is holding the credential.
 The service's statement calls them and reads no table itself. `SET search_path` pins name
 resolution to the catalog and this schema; EXECUTE is for the service's role only. How often the
-use is noted and how long a session lasts stay the service's to say (parameters).
+use is noted and how long a session lasts stay the service's to say (parameters). The two functions
+of 0007 that returned only a token's or a session's shop go: nothing uses them now.
 
 Revision ID: 0011
 Revises: 0010
@@ -83,8 +84,17 @@ def service_role() -> str:
     return role
 
 
+# Replaced by the functions above: a narrow path nothing uses is one too many (0007 made them).
+REPLACED = {
+    "board_shop_of_token": "SELECT shop_id FROM public.api_tokens WHERE secret_hash = credential",
+    "board_shop_of_session": "SELECT shop_id FROM public.sessions WHERE secret_hash = credential",
+}
+
+
 def upgrade() -> None:
     role = service_role()
+    for name in REPLACED:
+        op.execute(f"DROP FUNCTION {name}(text)")
     for signature, body in FUNCTIONS.items():
         op.execute(f"""
             CREATE FUNCTION {signature} {body}
@@ -95,5 +105,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    role = service_role()
     for signature in FUNCTIONS:
         op.execute(f"DROP FUNCTION {signature}")
+    for name, body in REPLACED.items():
+        op.execute(f"""
+            CREATE FUNCTION {name}(credential text) RETURNS bigint
+            LANGUAGE sql STABLE SECURITY DEFINER
+            SET search_path = pg_catalog, public
+            AS $$ {body} LIMIT 1 $$""")
+        op.execute(f"REVOKE ALL ON FUNCTION {name}(text) FROM PUBLIC")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {name}(text) TO {role}")

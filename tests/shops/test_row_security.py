@@ -95,16 +95,12 @@ def test_a_write_into_another_shop_is_refused_by_row_security(engine, two_shops,
         ]
 
 
-def test_the_credential_functions_return_only_the_shop_id_of_the_one_matching_row(engine, two_shops):
-    shop_a, shop_b, secrets = two_shops
+def test_the_shop_functions_return_only_the_shop_id_of_the_one_matching_row(engine, two_shops):
+    shop_a, shop_b, _ = two_shops
 
     with acting_for(None), engine.begin() as conn:  # the service's role, no shop
         found = conn.execute(
-            text(
-                "SELECT board_shop_of_token(:token), board_shop_of_session(:session), board_shop_of_username('BO'),"
-                " board_shop_of_token('no such hash'), board_shop_of_username('nobody')"
-            ),
-            {"token": secret_hash(secrets[shop_b]), "session": secret_hash("session of ana")},
+            text("SELECT board_shop_of_username('BO'), board_shop_of_username('ana'), board_shop_of_username('nobody')")
         ).one()
         kinds = conn.scalars(
             text(
@@ -119,9 +115,10 @@ def test_the_credential_functions_return_only_the_shop_id_of_the_one_matching_ro
             )
         )
 
-    assert tuple(found) == (shop_b, shop_a, shop_b, None, None)
-    # Three from 0007, two for displays from 0009 (a display by its secret, a pairing code).
-    assert kinds == ["bigint true search_path=pg_catalog, public"] * 5
+    assert tuple(found) == (shop_b, shop_a, None)
+    # The username's from 0007, two for displays from 0009 (a display by its secret, a pairing
+    # code); 0011 replaced the token's and the session's with the lookups themselves.
+    assert kinds == ["bigint true search_path=pg_catalog, public"] * 3
     assert public_may_run is False
 
 
