@@ -16,6 +16,7 @@ writes it, with the machine it ran on, to docs/BENCHMARKS.md.
 import argparse
 import array
 import asyncio
+import collections
 import datetime as dt
 import glob
 import http.client
@@ -834,6 +835,74 @@ def delivery_met(d: dict) -> bool:
         and p95 < DELIVERY_P95_MS
         and worst < DELIVERY_MAX_MS
     )
+
+
+PROFILE_RATE = 200  # samples a second, per worker
+
+
+def start_profile(app_server, seconds: int) -> list[tuple[subprocess.Popen, Path]]:
+    """py-spy on each worker for `seconds`, sampling only threads that hold the GIL (Python's own CPU)."""
+    samplers = []
+    for worker in psutil.Process(app_server.pid).children():
+        out = Path(tempfile.mkstemp(prefix="bench-profile-", suffix=".txt")[1])
+        command = [str(BIN / "py-spy"), "record", "--gil", "--nonblocking", "-r", str(PROFILE_RATE),
+                   "-d", str(seconds), "-f", "raw", "-o", str(out), "-p", str(worker.pid)]  # fmt: skip
+        samplers.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out))
+    return samplers
+
+
+def frame_name(frame: str) -> str:
+    """`function (file:line)` as py-spy writes it -> `function (package/file)`."""
+    match = re.match(r"(.*?) \((.*?):\d+\)", frame)
+    if not match:
+        return frame
+    path = match.group(2).split("site-packages/")[-1].split(str(ROOT) + "/")[-1]
+    return f"{match.group(1)} ({path})"
+
+
+def profile_of(samplers) -> dict:
+    """The workers' samples: the share of each function, inclusive (it or what it called) and self."""
+    inclusive, own, total = collections.Counter(), collections.Counter(), 0
+    for process, out in samplers:
+        process.wait()
+        for line in out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            names = [frame_name(frame) for frame in stack.split(";")]
+            total += int(count)
+            own[names[-1]] += int(count)
+            for name in set(names):
+                inclusive[name] += int(count)
+        out.unlink()
+    return {"tool": "profile", "samples": total, "inclusive": inclusive.most_common(60), "own": own.most_common(15)}
+
+
+def profile_section(runs: list[dict]) -> list[str]:
+    profile = next((r for r in runs if r["tool"] == "profile"), None)
+    if profile is None or not profile["samples"]:
+        return []
+    total = profile["samples"]
+    # The frames every request passes through (threads, the executor, the server) say nothing.
+    plumbing = ("threading.py", "concurrent/futures", "granian/server", "multiprocessing", "runpy", "serving.py",
+                "asyncio/base_events")  # fmt: skip
+    lines = [
+        "## Where the app's CPU goes",
+        "",
+        f"py-spy on both workers during the 16-VU, 10,000-card k6 run (`--profile`), {PROFILE_RATE} samples a second "
+        f"each, only threads holding the GIL (Python's own CPU, not waiting): {total:,} samples. Inclusive: the function "
+        "and what it called; self: the function's own code (a C extension's time counts as the Python function that "
+        "called it).",
+        "",
+        "| inclusive | function |",
+        "|---:|---|",
+    ]
+    for name, count in profile["inclusive"]:
+        if count / total >= 0.02 and not any(part in name for part in plumbing):
+            lines.append(f"| {count / total:.1%} | `{name}` |")
+    lines += ["", "| self | function |", "|---:|---|"]
+    lines += [f"| {count / total:.1%} | `{name}` |" for name, count in profile["own"]]
+    return [*lines, ""]
 
 
 def run_floor(server, app_server, port, seconds: int, log_path: Path) -> dict:
@@ -1708,7 +1777,7 @@ def render(
         "",
     ]
     out += targets(runs, limits, scale, flood, big, streams, restart, idle)
-    out += ["", *row_security_section(runs), *floor_section(runs)]
+    out += ["", *row_security_section(runs), *floor_section(runs), *profile_section(runs)]
     if credentials:
         out += [
             "## What the credential check adds to a request",
@@ -1929,6 +1998,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=IDLE_PAGES, help="Chromium pages to open in idle-pages")
     parser.add_argument("--idle-duration", type=int, default=IDLE_S, help="seconds of nothing changing in idle-pages")
     parser.add_argument("--no-report", action="store_true", help="print the table but leave docs/BENCHMARKS.md alone")
+    parser.add_argument(
+        "--profile", action="store_true", help="sample the app's workers with py-spy during the 16-VU, 10,000-card run"
+    )
     args = parser.parse_args()
     parts = set(args.only or PARTS)
     levels = args.vus or [16, 64]
@@ -1961,7 +2033,11 @@ def main() -> None:
             for vus in levels:
                 for cards in card_counts:
                     log(f"k6: {vus} VUs, {cards} cards")
+                    sampling = args.profile and (vus, cards) == (16, ALL_CARDS)
+                    samplers = start_profile(app_server, args.duration) if sampling else []
                     runs.append(run_k6(server, app_server, port, engine, vus, cards, args.duration))
+                    if sampling:
+                        runs.append(profile_of(samplers))
         if "floor" in parts:
             log("floor: k6 16 VUs on perf/k6-floor.js, then 304s of the board")
             runs.append(run_floor(server, app_server, port, args.duration, ROOT / "instance" / "bench-server.log"))
