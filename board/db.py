@@ -303,8 +303,9 @@ def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_t
     The settings statement goes in one pipeline with the transaction's first statement, ended by
     one Sync: in autocommit (one_statement) PostgreSQL runs everything up to a Sync as one
     transaction, so the setting holds for that statement alone and the pair costs one round trip,
-    the statement's own; in a transaction, psycopg's BEGIN goes in the same write, and the
-    settings last until COMMIT. A statement that finds its own shop (finding_its_shop) goes alone
+    the statement's own; in a transaction, psycopg's BEGIN goes in the same round trip (PostgreSQL
+    turns the implicit transaction it joins into the explicit one), and the settings last until
+    COMMIT. A statement that finds its own shop (finding_its_shop) goes alone
     when nothing else needs setting. Done here rather than in SQLAlchemy's execute events, whose
     dispatch alone cost about 40 us of CPU per statement.
     """
@@ -328,8 +329,8 @@ def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_t
             credential = (None, "" if shop_id is None else str(shop_id))
         settings = settings_for(_as_operator.get(), *credential)
         if QUEUES_COMMANDS:
-            # How psycopg queues its own BEGIN in a pipeline: not sent until the statement after it
-            # is, with no cursor and no result of its own to process. About half the settings' CPU.
+            # How psycopg queues its own BEGIN in a pipeline: no cursor of its own and no result to
+            # hand to one, which was about half of what the settings cost.
             connection.wait(connection._exec_command(settings))
         else:
             psycopg.Cursor(connection).execute(settings)
