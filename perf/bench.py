@@ -503,7 +503,7 @@ def row_security_section(runs: list[dict]) -> list[str]:
 def hot_path(url, pooler: str | None, cycles: int = HOT_PATH_CYCLES) -> dict:
     """One read and one move at a time through board's own functions (no HTTP, one connection): ms per cycle."""
     from board.appointments import cards, moves
-    from board.db import make_engine
+    from board.db import acting_for, make_engine
     from board.models import STATUSES
     from board.retry import RetryPolicy
 
@@ -512,9 +512,10 @@ def hot_path(url, pooler: str | None, cycles: int = HOT_PATH_CYCLES) -> dict:
     try:
         cpu_before, started = time.process_time(), time.perf_counter()
         for i in range(cycles):
-            card = cards.get_appointment(engine, 1 + i % ALL_CARDS)
-            to_status = STATUSES[(STATUSES.index(card.status) + 1) % len(STATUSES)]
-            moves.move_card(engine, retry, moves.Move(card.id, to_status, card.version), cards.NOBODY)
+            with acting_for(1):  # the bench's cards are in the first shop
+                card = cards.get_appointment(engine, 1 + i % ALL_CARDS)
+                to_status = STATUSES[(STATUSES.index(card.status) + 1) % len(STATUSES)]
+                moves.move_card(engine, retry, moves.Move(card.id, to_status, card.version), cards.NOBODY)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu_before
     finally:
         engine.dispose()
