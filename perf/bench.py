@@ -2052,6 +2052,9 @@ def main() -> None:
             runs.extend(run_pooler_mode(server, url, engine, args.duration, logfile))
         if "signin-flood" in parts:
             flood = run_sign_in_flood(port, args.load_duration)
+            # The flood's failures throttle 127.0.0.1 for a while (issue 14): later parts sign in.
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM sign_in_failures"))
         if "big-reads" in parts:  # before scale: its million rows would fill the readers' 31 days
             big = run_big_reads(engine, port, args.load_duration)
         if "streams" in parts:
