@@ -34,6 +34,8 @@ RECONNECT_MAX_S = 5.0
 # A shop's reader reads (and its streams are written) at most this often; a lone change goes out at once.
 BATCH_S = 0.1
 HEARTBEAT = b": keep-alive\n\n"
+# Streams written before the loop takes a turn at everything else waiting (requests' answers).
+WRITES_BETWEEN_TURNS = 50
 
 
 class Stream:
@@ -110,13 +112,17 @@ class ShopReader:
     async def write(self, streams: list[Stream], events: list[Event]) -> None:
         """Write `events` to each of `streams`, encoded once per view."""
         encoded: dict[bool, bytes] = {}
-        for stream in streams:
+        for n, stream in enumerate(streams, 1):
             data = encoded.get(stream.view)
             if data is None:
                 seen = (feed.as_seen_by(stream.identity, event) for event in events)
                 data = encoded[stream.view] = b"".join(event.encoded for event in seen)
             stream.sent = events[-1].id
             await stream.write(data)
+            if n % WRITES_BETWEEN_TURNS == 0:
+                # A write never waits, so without this the loop would hand no request its answer
+                # until every stream had its batch (about 7 ms for 500 streams).
+                await asyncio.sleep(0)
 
     async def catch_up(self, stream: Stream) -> None:
         """Send `stream` what the log holds after its last change up to this reader's cursor, then add it
