@@ -1783,8 +1783,8 @@ def render(
         out += [
             "## What the credential check adds to a request",
             "",
-            "Every `/api` request looks its token up (one statement: the token's hash joined with its account, "
-            "noting its use at most once a minute) before the use case runs. Timed in the bench process, "
+            "Every `/api` request looks its token up (one statement: a call of `board_token_credential`, which finds "
+            "the token by its hash with its account and shop and notes its use at most once a minute) before the use case runs. Timed in the bench process, "
             "one lookup at a time on one pooled connection, so this is the round trip plus the Python around it; "
             "the k6 runs above include it in every read and every move.",
             "",
@@ -1841,9 +1841,8 @@ def pooler_cost(runs: list[dict]) -> list[str]:
         "## The cost of BOARD_DB_POOLER=transaction",
         "",
         f"k6 at {POOLER_VUS} VUs on {ALL_CARDS:,} cards, each route with an app server of its own. In pooler mode every "
-        "statement runs in a transaction that first sets its timeouts (BEGIN, SET LOCAL, the statement, COMMIT: "
-        "three round trips more than the direct one-statement autocommit), and nothing is prepared. Through PgBouncer "
-        "its CPU counts as the database's.",
+        "statement also sets the role and its timeouts (with the shop, in the same pipeline: no round trip more), "
+        "the credential lookup included, and nothing is prepared. Through PgBouncer its CPU counts as the database's.",
         "",
         "| route | cycles/s | vs direct | move p50 ms | move p95 ms | app CPU ms/cycle | db CPU ms/cycle | 5xx rate | lost moves |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
