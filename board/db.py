@@ -303,9 +303,9 @@ def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_t
     The settings statement goes in one pipeline with the transaction's first statement, ended by
     one Sync: in autocommit (one_statement) PostgreSQL runs everything up to a Sync as one
     transaction, so the setting holds for that statement alone and the pair costs one round trip,
-    the statement's own; in a transaction, psycopg's BEGIN goes in the same round trip (PostgreSQL
-    turns the implicit transaction it joins into the explicit one), and the settings last until
-    COMMIT. A statement that finds its own shop (finding_its_shop) goes alone
+    the statement's own; in a transaction, they go with psycopg's BEGIN, which it ends with a Sync
+    of its own (PostgreSQL turns the implicit transaction they began into the explicit one), and
+    last until COMMIT. A statement that finds its own shop (finding_its_shop) goes alone
     when nothing else needs setting. Done here rather than in SQLAlchemy's execute events, whose
     dispatch alone cost about 40 us of CPU per statement.
     """

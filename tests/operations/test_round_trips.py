@@ -38,3 +38,18 @@ def test_a_stale_move_costs_one_more_round_trip_to_read_the_current_card(app, ma
         cost = trips.count
 
     assert cost == 3
+
+
+def test_a_transactions_shop_setting_rides_with_its_begin(app, make_app, client_for, database_url):
+    # A move with an Idempotency-Key is a transaction (the change and its stored answer commit
+    # together): the lookup; BEGIN with the setting; the expired keys' purge, the key, SAVEPOINT,
+    # the change, RELEASE, the stored answer; COMMIT. It was 10 while the setting went alone.
+    card = AppointmentFactory()
+    with counting_round_trips(database_url) as trips:
+        client = client_for(make_app(DATABASE_URL=trips.url.render_as_string(hide_password=False)))
+        assert client.get("/healthz").status_code == 200
+        trips.reset()
+        assert move(client, card.id, "READY", 1, headers={"Idempotency-Key": "once"}).status_code == 200
+        cost = trips.count
+
+    assert cost == 9
