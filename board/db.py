@@ -307,7 +307,9 @@ def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_t
     of its own (PostgreSQL turns the implicit transaction they began into the explicit one), and
     last until COMMIT. A statement that finds its own shop (finding_its_shop) goes alone
     when nothing else needs setting. Done here rather than in SQLAlchemy's execute events, whose
-    dispatch alone cost about 40 us of CPU per statement.
+    dispatch alone cost about 40 us of CPU per statement. A named (server-side) cursor is psycopg's
+    ServerCursor and sends no settings: in autocommit, or first in a transaction, its statement
+    sees no shop's rows (it fails closed); open one after a plain statement in the transaction.
     """
     fixed = {"role": role, "lock_timeout": str(lock_timeout_ms), "statement_timeout": str(statement_timeout_ms)}
 
