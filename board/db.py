@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import psycopg
@@ -270,17 +270,9 @@ def finding_its_shop() -> Iterator[None]:
         _finds_its_shop.reset(token)
 
 
-@cache
-def _settings_statement(role: bool, shop_of: str | None, timeouts: bool) -> str:
-    # set_config(..., true) is SET LOCAL as one parametrised statement: it lasts until the transaction ends.
-    shop = f"coalesce({shop_of}(%(credential_hash)s)::text, '')" if shop_of else "%(board_shop_id)s"
-    settings = [f"set_config('board.shop_id', {shop}, true)"]
-    if role:
-        settings.insert(0, "set_config('role', %(role)s, true)")
-    if timeouts:
-        settings += ["set_config('lock_timeout', %(lock_timeout)s, true)",
-                     "set_config('statement_timeout', %(statement_timeout)s, true)"]  # fmt: skip
-    return "SELECT " + ", ".join(settings)
+def _set_local(name: str, value: sql.Composable) -> sql.Composable:
+    # set_config(..., true) is SET LOCAL as an expression: it lasts until the transaction ends.
+    return sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), value)
 
 
 # A private method of psycopg's (3.1 to 3.3 at least); tests/shops/test_shop_setting_scope.py fails
@@ -311,18 +303,22 @@ def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_t
     ServerCursor and sends no settings: in autocommit, or first in a transaction, its statement
     sees no shop's rows (it fails closed); open one after a plain statement in the transaction.
     """
-    fixed = {"role": role, "lock_timeout": str(lock_timeout_ms), "statement_timeout": str(statement_timeout_ms)}
 
     @lru_cache(maxsize=4096)
     def settings_for(as_operator: bool, shop_of: str | None, value: str) -> bytes:
         """The settings statement, its values quoted in: once per operator or not, shop, or display's hash."""
-        params = dict(fixed) if pooled else {}
-        if as_operator:
-            params["role"] = "none"  # the login role, for this transaction
-        params["credential_hash" if shop_of else "board_shop_id"] = value
-        statement = _settings_statement("role" in params, shop_of, pooled)
-        template = sql.SQL(statement.replace("%(", "{").replace(")s", "}"))
-        return template.format(**{name: sql.Literal(value) for name, value in params.items()}).as_bytes()
+        shop = sql.Literal(value)
+        if shop_of is not None:
+            shop = sql.SQL("coalesce({}({})::text, '')").format(sql.Identifier(shop_of), shop)
+        settings = [_set_local("board.shop_id", shop)]
+        # The operators' transactions act as the login role ('none'); behind a pooler every one says its role.
+        acting_as = "none" if as_operator else role if pooled else None
+        if acting_as is not None:
+            settings.insert(0, _set_local("role", sql.Literal(acting_as)))
+        if pooled:
+            settings += [_set_local("lock_timeout", sql.Literal(str(lock_timeout_ms))),
+                         _set_local("statement_timeout", sql.Literal(str(statement_timeout_ms)))]  # fmt: skip
+        return sql.SQL("SELECT {}").format(sql.SQL(", ").join(settings)).as_bytes()
 
     def queue_settings(connection: psycopg.Connection) -> None:
         credential = _shop_of_credential.get()
