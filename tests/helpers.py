@@ -155,6 +155,13 @@ def http_json(
             return error.code, json.loads(error.read()), dict(error.headers)
 
 
+def api_data(server, method: str, path: str, headers: dict, body=None):
+    """Call `server` over HTTP and return its answer's data, asserting a 200 or 201."""
+    status, answer, _ = http_json(method, f"{server.url}{path}", body, headers=headers)
+    assert status in (200, 201), answer
+    return answer["data"]
+
+
 def in_first_shop(url):
     """An engine whose rows go into the first shop from revision 0007 on (earlier, the setting means nothing)."""
     return create_engine(url, connect_args={"options": "-c board.shop_id=1"})

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from board.db import acting_for, as_operator
 from tests import factories
 from tests.factories import UserFactory, token_for
-from tests.helpers import EventStream, http_json
+from tests.helpers import EventStream, api_data
 from tests.served import granian
 
 
@@ -19,25 +19,21 @@ def live(database_url):
         yield server
 
 
-def api(server, method, path, headers, body=None):
-    status, answer, _ = http_json(method, f"{server.url}{path}", body, headers=headers)
-    assert status in (200, 201), answer
-    return answer["data"]
-
-
 def new_card(server, headers, **fields):
     body = {"title": "Brakes", "customer": "Ada", "scheduled_at": "2026-12-24T09:00:00Z", **fields}
-    return api(server, "POST", "/api/appointments", headers, body)
+    return api_data(server, "POST", "/api/appointments", headers, body)
 
 
 def test_each_kind_of_change_arrives_with_its_card_at_that_version(live, app, api_headers):
     with EventStream(live.port, api_headers) as stream:
         card = new_card(live, api_headers)
-        moved = api(
+        moved = api_data(
             live, "POST", f"/api/appointments/{card['id']}/move", api_headers, {"status": "READY", "version": 1}
         )
-        edited = api(live, "PATCH", f"/api/appointments/{card['id']}", api_headers, {"notes": "pads", "version": 2})
-        api(live, "DELETE", f"/api/appointments/{card['id']}?version=3", api_headers)
+        edited = api_data(
+            live, "PATCH", f"/api/appointments/{card['id']}", api_headers, {"notes": "pads", "version": 2}
+        )
+        api_data(live, "DELETE", f"/api/appointments/{card['id']}?version=3", api_headers)
         events = [stream.read() for _ in range(4)]
 
     assert [(e["event"], e["id"], e["data"]["seq"], e["data"]["kind"]) for e in events] == [
@@ -112,12 +108,12 @@ def test_readers_that_drop_and_reconnect_get_every_change_once_in_order_while_16
         version = card["version"]
         for n in range(CHANGES_PER_WRITER):
             if n % 2:
-                version = api(
+                version = api_data(
                     live, "PATCH", f"/api/appointments/{card['id']}", api_headers, {"notes": str(n), "version": version}
                 )["version"]
             else:
                 status = ("READY", "CHECKED_IN")[n // 2 % 2]
-                version = api(
+                version = api_data(
                     live,
                     "POST",
                     f"/api/appointments/{card['id']}/move",

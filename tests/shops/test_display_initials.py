@@ -9,7 +9,7 @@ import pytest
 from board.appointments.card_json import initials
 from board.shops.displays import COOKIE_NAME
 from tests import factories
-from tests.helpers import EventStream, http_json
+from tests.helpers import EventStream, api_data, http_json
 from tests.served import granian
 
 FULL_NAME = "Grace Hopper"
@@ -148,12 +148,6 @@ def live(database_url):
         yield server
 
 
-def api(server, method, path, headers, body=None):
-    status, answer, _ = http_json(method, f"{server.url}{path}", body, headers=headers)
-    assert status in (200, 201), answer
-    return answer["data"]
-
-
 @pytest.fixture
 def admin_headers(app):
     admin = factories.UserFactory(username="ada", name="Ada Admin", role="admin")
@@ -162,7 +156,7 @@ def admin_headers(app):
 
 @pytest.fixture
 def screen_headers(live, admin_headers) -> dict:
-    code = api(live, "POST", "/api/displays", admin_headers, {"name": "Waiting room"})["code"]
+    code = api_data(live, "POST", "/api/displays", admin_headers, {"name": "Waiting room"})["code"]
     _, _, headers = http_json("POST", f"{live.url}/api/displays/pair", {"code": code})
     set_cookie = next(value for name, value in headers.items() if name.lower() == "set-cookie")
     secret = re.search(rf"{COOKIE_NAME}=([^;]+)", set_cookie).group(1)
@@ -170,16 +164,16 @@ def screen_headers(live, admin_headers) -> dict:
 
 
 def set_initials(server, admin_headers, on: bool) -> None:
-    api(server, "PUT", "/api/shop/display", admin_headers, {"initials": on})
+    api_data(server, "PUT", "/api/shop/display", admin_headers, {"initials": on})
 
 
 def new_card(server, headers) -> dict:
     body = {"title": "Check-up", "customer": FULL_NAME, "scheduled_at": "2026-12-24T09:00:00Z"}
-    return api(server, "POST", "/api/appointments", headers, body)
+    return api_data(server, "POST", "/api/appointments", headers, body)
 
 
 def move(server, headers, card: dict, status: str) -> dict:
-    return api(
+    return api_data(
         server, "POST", f"/api/appointments/{card['id']}/move", headers, {"status": status, "version": card["version"]}
     )
 
