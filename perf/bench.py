@@ -330,22 +330,14 @@ def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) ->
     return response.status, response.read()
 
 
-def run_k6(
-    server, app_server, port, engine, vus: int, cards: int, seconds: int, route: str = DIRECT, extra=(), acks=None
-) -> dict:
-    """One k6 run against the app server on `port`; `extra` are more processes whose CPU counts as the database's.
-
-    With `acks` (a path), k6 also writes there, as JSON lines, when each move's 200 came back (-e ACKS=1).
-    """
-    history_before = history_count(engine)
+def k6_script(server, app_server, port: int, script: str, options: list[str], extra=()) -> dict:
+    """Run perf/<script> with k6 against the app server on `port`; its summary, and the CPU the app, the
+    database (with `extra` processes) and k6 spent meanwhile."""
     summary = Path(tempfile.mkstemp(prefix="bench-k6-", suffix=".json")[1])
     command = [
         str(BIN / "k6"), "run", "--quiet", "--no-color", "--summary-export", str(summary),
-        "-e", f"BASE_URL=http://127.0.0.1:{port}", "-e", "FIRST_ID=1", "-e", f"CARDS={cards}",
-        "-e", f"VUS={vus}", "-e", f"DURATION={seconds}s", "-e", f"TOKEN={TOKEN}", str(ROOT / "perf" / "k6-move.js"),
+        "-e", f"BASE_URL=http://127.0.0.1:{port}", "-e", f"TOKEN={TOKEN}", *options, str(ROOT / "perf" / script),
     ]  # fmt: skip
-    if acks is not None:
-        command[2:2] = ["-e", "ACKS=1", "--out", f"json={acks}"]
     app_before, db_before = cpu_by_pid(app_processes(app_server)), cpu_seconds([*postgres_processes(server), *extra])
     k6_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # a failed threshold is a result
@@ -355,6 +347,24 @@ def run_k6(
     db_cpu = cpu_seconds([*postgres_processes(server), *extra]) - db_before
     metrics = json.loads(summary.read_text())["metrics"]
     summary.unlink()
+    return {"metrics": metrics, "result": result, "app_cpu": app_cpu, "db_cpu": db_cpu,
+            "k6_before": k6_before, "k6_after": k6_after}  # fmt: skip
+
+
+def run_k6(
+    server, app_server, port, engine, vus: int, cards: int, seconds: int, route: str = DIRECT, extra=(), acks=None
+) -> dict:
+    """One k6 run against the app server on `port`; `extra` are more processes whose CPU counts as the database's.
+
+    With `acks` (a path), k6 also writes there, as JSON lines, when each move's 200 came back (-e ACKS=1).
+    """
+    history_before = history_count(engine)
+    options = ["-e", "FIRST_ID=1", "-e", f"CARDS={cards}", "-e", f"VUS={vus}", "-e", f"DURATION={seconds}s"]
+    if acks is not None:
+        options += ["-e", "ACKS=1", "--out", f"json={acks}"]
+    k6 = k6_script(server, app_server, port, "k6-move.js", options, extra)
+    metrics, result, app_cpu, db_cpu = k6["metrics"], k6["result"], k6["app_cpu"], k6["db_cpu"]
+    k6_before, k6_after = k6["k6_before"], k6["k6_after"]
 
     def count(name):
         return metrics.get(name, {}).get("count", 0)
@@ -914,18 +924,8 @@ def run_floor(server, app_server, port, seconds: int, log_path: Path) -> dict:
     ETag, then asks for it again with If-None-Match, one request at a time: each must be a 304,
     and the server's own time for it is the request log's duration_ms.
     """
-    summary = Path(tempfile.mkstemp(prefix="bench-k6-", suffix=".json")[1])
-    command = [
-        str(BIN / "k6"), "run", "--quiet", "--no-color", "--summary-export", str(summary),
-        "-e", f"BASE_URL=http://127.0.0.1:{port}", "-e", "VUS=16", "-e", f"DURATION={seconds}s",
-        "-e", f"TOKEN={TOKEN}", str(ROOT / "perf" / "k6-floor.js"),
-    ]  # fmt: skip
-    app_before, db_before = cpu_by_pid(app_processes(app_server)), cpu_seconds(postgres_processes(server))
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    app_cpu = sum(seconds - app_before.get(pid, 0.0) for pid, seconds in cpu_by_pid(app_processes(app_server)).items())
-    db_cpu = cpu_seconds(postgres_processes(server)) - db_before
-    metrics = json.loads(summary.read_text())["metrics"]
-    summary.unlink()
+    k6 = k6_script(server, app_server, port, "k6-floor.js", ["-e", "VUS=16", "-e", f"DURATION={seconds}s"])
+    metrics, result, app_cpu, db_cpu = k6["metrics"], k6["result"], k6["app_cpu"], k6["db_cpu"]
     cycles = metrics["iterations"]["count"]
     duration = cycles / metrics["iterations"]["rate"]
     floor = {
