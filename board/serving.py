@@ -99,7 +99,13 @@ def worker_app():
     with no one to stop them. SIGTERM lets them finish the requests they hold first.
     """
     main_process = multiprocessing.parent_process()  # Granian's workers are multiprocessing children
-    if sys.platform == "linux" and main_process is not None:
+    if main_process is not None:
+        # A forked worker inherits the main process's stop handler, which only flags the main process's
+        # loop: a stop asked for while the worker boots would be lost. It holds no request yet, so it may
+        # just end; Granian installs the worker's graceful handler once it serves.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if main_process is not None and sys.platform == "linux":
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")

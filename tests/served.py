@@ -48,8 +48,11 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, within_s:
 
 
 @contextmanager
-def granian(database_url: URL, *, workers: int = 1, threads: int = 2, **environment: str):
-    """Serve the app on a free port with `database_url`; stop it with SIGTERM afterwards."""
+def granian(database_url: URL, *, workers: int = 1, threads: int = 2, healthy: bool = True, **environment: str):
+    """Serve the app on a free port with `database_url`; stop it with SIGTERM afterwards.
+
+    With healthy=False it yields as soon as the server is started, before its workers can answer.
+    """
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(
@@ -69,7 +72,8 @@ def granian(database_url: URL, *, workers: int = 1, threads: int = 2, **environm
             )
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_healthy(url, process, log)
+            if healthy:
+                wait_until_healthy(url, process, log)
             yield Served(url, port, process, log)
         finally:
             if process.poll() is None:

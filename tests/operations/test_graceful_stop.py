@@ -119,6 +119,22 @@ def test_sigterm_under_load_answers_the_moves_in_flight_and_loses_none(
     assert list(tmp_path.glob("board-metrics-*")) == [], "the run's metrics folder must go with it"
 
 
+def test_a_main_process_killed_while_its_workers_start_takes_them_with_it(database_url, tmp_path):
+    # Granian's workers are forked with its main process's stop handler, which does nothing in them.
+    with granian(database_url, workers=2, threads=2, healthy=False, TMPDIR=str(tmp_path)) as server:
+        main = psutil.Process(server.process.pid)
+        assert wait_for(lambda: len(main.children()) == 2, 30, every_s=0.01), "two workers forked"
+        workers = main.children()
+
+        server.process.kill()
+        server.process.wait(timeout=10)
+        gone, alive = psutil.wait_procs(workers, timeout=GRACEFUL_STOP_S)
+        for survivor in alive:  # leave nothing serving whatever the outcome
+            survivor.kill()
+
+    assert alive == []
+
+
 def test_a_killed_main_process_takes_its_workers_with_it(database_url, tmp_path):
     # A kill -9 leaves the run's metrics folder behind (README, Stopping): keep it out of /tmp.
     with granian(database_url, workers=2, threads=2, TMPDIR=str(tmp_path)) as server:
@@ -128,6 +144,8 @@ def test_a_killed_main_process_takes_its_workers_with_it(database_url, tmp_path)
         server.process.kill()
         server.process.wait(timeout=10)
         gone, alive = psutil.wait_procs(workers, timeout=GRACEFUL_STOP_S)
+        for survivor in alive:  # leave nothing serving whatever the outcome
+            survivor.kill()
 
     assert alive == []
     with pytest.raises(ConnectionRefusedError):
