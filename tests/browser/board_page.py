@@ -30,8 +30,14 @@ class BoardPage:
         self.base_url = base_url
         self.account = account
 
-    def open(self, day: str = DAY, refresh_ms: int | None = 600_000) -> "BoardPage":
-        """Open the board of `day`; by default refreshing so rarely that only the test moves things."""
+    def open(self, day: str = DAY, refresh_ms: int | None = 600_000, live: bool = True) -> "BoardPage":
+        """Open the board of `day`; by default refreshing so rarely that only the test moves things.
+
+        live=False refuses the page its live stream, for a test about a page that holds a stale card:
+        with the stream it could hear of the other change first and re-render under the test's hand.
+        """
+        if not live:
+            self.page.route("**/api/events*", lambda route: route.abort("connectionrefused"))
         if self.account is not None:
             self.sign_in_by_api(self.account)
         self.goto(day, refresh_ms)

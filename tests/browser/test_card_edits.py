@@ -341,7 +341,7 @@ def test_a_drag_that_lost_only_to_an_edit_of_another_field_is_sent_again_without
     page, live_server, engine, sam, staff_account
 ):
     oil = card(9, title="Oil change")
-    board = BoardPage(page, live_server, staff_account).open()
+    board = BoardPage(page, live_server, staff_account).open(live=False)
     expect(board.card(oil.id)).to_have_attribute("data-version", "1")
     sam_says(live_server, sam, "PATCH", f"/api/appointments/{oil.id}", {"notes": "Squeaky brakes", "version": 1})
     moves = []
