@@ -63,7 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from board import db, logs, retry
+    from board import db, keys, logs, retry
     from board.accounts import passwords
     from board.http import compression, headers, limits
 
@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     compression.init_app(app)
     limits.init_app(app)
     db.init_app(app)
+    keys.init_app(app)
     passwords.use_profile(app.config["BOARD_PASSWORD_PROFILE"])
     passwords.limit_concurrent_hashes(app.config["BOARD_CONCURRENT_HASHES"])
     retry.init_app(app)

@@ -29,6 +29,9 @@ DEFAULTS = {
     "BOARD_LISTEN_URL": None,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BOARD_PUBLIC_URL": None,
+    # What webhooks' signing secrets and status links are derived from (board.keys): unset, a key
+    # made once in the instance folder. Several machines serving one database must share one.
+    "BOARD_SECRET_KEY": None,
     "BOARD_SECURE_COOKIES": False,
     # An argon2-cffi profile name. Not read from the environment: only the tests pick another
     # (CHEAPEST, since they hash many passwords), so no deployment can weaken it by accident.

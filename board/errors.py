@@ -161,6 +161,21 @@ class TooManyDisplays(BoardError):
         super().__init__(f"This shop already has {limit} displays, the most it may have; revoke some first.")
 
 
+class BadWebhookUrl(ValidationFailed):
+    """A webhook URL the service will not send to (board.webhooks.addresses says why)."""
+
+    def __init__(self, reason: str):
+        super().__init__({"url": [reason]}, "This webhook URL is refused; see details.")
+
+
+class TooManyWebhooks(BoardError):
+    status = 409
+    code = "too_many_webhooks"
+
+    def __init__(self, limit: int):
+        super().__init__(f"This shop already has {limit} webhooks, the most it may have; delete some first.")
+
+
 class TooManyTokens(BoardError):
     status = 409
     code = "too_many_tokens"

@@ -12,14 +12,16 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Text,
     UniqueConstraint,
     false,
     func,
     text,
+    true,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 STATUSES = ("SCHEDULED", "CHECKED_IN", "IN_PROGRESS", "READY", "COMPLETED", "CANCELLED")
@@ -311,4 +313,111 @@ class Display(Base):
         UniqueConstraint("secret_hash", "shop_id"),
         UniqueConstraint("pairing_code_hash", "shop_id"),
         ForeignKeyConstraint(["shop_id", "created_by"], ["users.shop_id", "users.id"], ondelete="CASCADE"),
+    )
+
+
+class StatusLink(Base):
+    """An appointment's status link for its customer: /s/<token>, the token derived from `salt` (board.keys)."""
+
+    __tablename__ = "status_links"
+
+    shop_id: Mapped[int] = shop_id_column()
+    appointment_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # Random; the token is HMAC(server key, salt), so the database alone never holds a usable link.
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    token_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        # The hash leads: a link's appointment is found by its hash alone (board_status_of_link).
+        UniqueConstraint("token_hash", "shop_id"),
+        ForeignKeyConstraint(
+            ["shop_id", "appointment_id"], ["appointments.shop_id", "appointments.id"], ondelete="CASCADE"
+        ),
+    )
+
+
+class Webhook(Base):
+    """A receiver of the shop's changes: its URL, which changes it wants, and the salts of its signing secrets."""
+
+    __tablename__ = "webhooks"
+
+    shop_id: Mapped[int] = shop_id_column()
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    # NULL: moves to every status.
+    to_statuses: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # Why the service disabled it (NULL when an admin did, or it is enabled).
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # The signing secret is HMAC(server key, salt) (board.keys): never stored itself.
+    secret_salt: Mapped[bytes] = mapped_column(LargeBinary)
+    # After a rotation the old secret signs too, until previous_until.
+    previous_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The first failed attempt since the last delivery: failing for 5 days disables the endpoint.
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("char_length(url) BETWEEN 1 AND 2000", name="url_length"),
+        CheckConstraint(f"kinds <@ ARRAY[{_EVENT_KIND_LIST_SQL}]", name="kinds"),
+        CheckConstraint(f"to_statuses <@ ARRAY[{_STATUS_LIST_SQL}]", name="to_statuses"),
+    )
+
+
+class WebhookMessage(Base):
+    """One event queued for one endpoint, written by the change's own statement; delivered at least once."""
+
+    __tablename__ = "webhook_messages"
+
+    shop_id: Mapped[int] = shop_id_column()
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(BigInteger)
+    event_seq: Mapped[int] = mapped_column(BigInteger)
+    # pending until delivered, or failed once retries ran out.
+    state: Mapped[str] = mapped_column(Text, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'delivered', 'failed')", name="state"),
+        ForeignKeyConstraint(["shop_id", "webhook_id"], ["webhooks.shop_id", "webhooks.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(
+            ["shop_id", "event_seq"], ["appointment_events.shop_id", "appointment_events.seq"], ondelete="CASCADE"
+        ),
+        # The workers' scan across shops, and one endpoint's next message.
+        Index("ix_webhook_messages_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
+        Index(
+            "ix_webhook_messages_endpoint_due",
+            "shop_id",
+            "webhook_id",
+            "next_attempt_at",
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+
+class WebhookAttempt(Base):
+    """One delivery attempt: what the receiver answered (or the connection error) and how long it took."""
+
+    __tablename__ = "webhook_attempts"
+
+    shop_id: Mapped[int] = shop_id_column()
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    webhook_id: Mapped[int] = mapped_column(BigInteger)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["shop_id", "message_id"], ["webhook_messages.shop_id", "webhook_messages.id"], ondelete="CASCADE"
+        ),
+        # An endpoint's deliveries, newest first.
+        Index(None, "shop_id", "webhook_id", "id"),
     )

@@ -31,6 +31,10 @@ TABLES = (
     "idempotency_keys",
     "shop_settings",
     "displays",
+    "webhooks",
+    "webhook_messages",
+    "webhook_attempts",
+    "status_links",
 )
 
 

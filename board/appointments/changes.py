@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     true,
@@ -35,7 +36,7 @@ from sqlalchemy.sql.selectable import CTE
 from board.appointments.card_json import card_out
 from board.db import one_statement, request_transaction, transaction
 from board.errors import NotFound, VersionConflict, VersionExhausted
-from board.models import CURRENT_SHOP_SQL, VERSION_MAX, Appointment, AppointmentEvent, Shop
+from board.models import CURRENT_SHOP_SQL, VERSION_MAX, Appointment, AppointmentEvent, Shop, Webhook, WebhookMessage
 
 if TYPE_CHECKING:
     from board.retry import RetryPolicy
@@ -119,8 +120,29 @@ def with_event(kind: str, card: CTE, event: Mapping[str, ColumnElement] | None =
         **(event or {}),
     }
     numbered = select(*values.values()).select_from(card.join(seq, true()))
-    written = insert(AppointmentEvent).from_select(list(values), numbered).cte("event")
-    return select(*(card.c[column.key] for column in CARD_COLUMNS)).add_cte(written)
+    written = (
+        insert(AppointmentEvent)
+        .from_select(list(values), numbered)
+        .returning(AppointmentEvent.seq, AppointmentEvent.kind, AppointmentEvent.to_status)
+        .cte("event")
+    )
+    return (
+        select(*(card.c[column.key] for column in CARD_COLUMNS)).add_cte(written).add_cte(queued_for_webhooks(written))
+    )
+
+
+def queued_for_webhooks(event: CTE) -> CTE:
+    """Queue `event` for each of the shop's enabled webhooks that wants it, in the change's own statement.
+
+    So a change that rolls back queues nothing, and a committed change is never without its
+    messages. A move matches an endpoint's to_statuses (NULL: every status); other kinds ignore it.
+    """
+    wanted = select(Webhook.id, event.c.seq).where(
+        Webhook.enabled,
+        event.c.kind == func.any(Webhook.kinds),
+        or_(event.c.kind != "moved", Webhook.to_statuses.is_(None), event.c.to_status == func.any(Webhook.to_statuses)),
+    )
+    return insert(WebhookMessage).from_select(["webhook_id", "event_seq"], wanted).cte("queued")
 
 
 def versioned_change(
