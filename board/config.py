@@ -32,6 +32,9 @@ DEFAULTS = {
     # What webhooks' signing secrets and status links are derived from (board.keys): unset, a key
     # made once in the instance folder. Several machines serving one database must share one.
     "BOARD_SECRET_KEY": None,
+    # Webhooks go to https URLs of public hosts only, unless these say otherwise (tests, a private network).
+    "BOARD_WEBHOOKS_ALLOW_HTTP": False,
+    "BOARD_WEBHOOKS_ALLOW_PRIVATE": False,
     "BOARD_SECURE_COOKIES": False,
     # An argon2-cffi profile name. Not read from the environment: only the tests pick another
     # (CHEAPEST, since they hash many passwords), so no deployment can weaken it by accident.
@@ -86,7 +89,8 @@ def _validated(settings: dict) -> dict:
     for name in ("BOARD_DB_POOL_SIZE", "BOARD_CONCURRENT_HASHES", "BOARD_READS_PER_CREDENTIAL"):
         if settings[name] < 1:
             raise ConfigError(f"{name} must be at least 1, got {settings[name]}.")
-    settings["BOARD_SECURE_COOKIES"] = str(settings["BOARD_SECURE_COOKIES"]).lower() in ("1", "true", "yes")
+    for name in ("BOARD_SECURE_COOKIES", "BOARD_WEBHOOKS_ALLOW_HTTP", "BOARD_WEBHOOKS_ALLOW_PRIVATE"):
+        settings[name] = str(settings[name]).lower() in ("1", "true", "yes")
     if settings["BOARD_PASSWORD_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"):
         raise ConfigError(
             f"BOARD_PASSWORD_PROFILE is not an argon2-cffi profile: {settings['BOARD_PASSWORD_PROFILE']!r}."

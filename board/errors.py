@@ -166,6 +166,7 @@ class BadWebhookUrl(ValidationFailed):
 
     def __init__(self, reason: str):
         super().__init__({"url": [reason]}, "This webhook URL is refused; see details.")
+        self.reason = reason
 
 
 class TooManyWebhooks(BoardError):

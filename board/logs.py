@@ -34,6 +34,7 @@ class JsonLines(logging.Formatter):
         line["message"] = record.getMessage()
         if has_request_context() and "request_id" in g:
             line["request_id"] = g.request_id
+        line.update(getattr(record, "fields", {}))
         sqlstate = getattr(record, "sqlstate", None)
         if sqlstate is not None:
             line["sqlstate"] = sqlstate

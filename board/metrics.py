@@ -34,6 +34,7 @@ from board.errors import (
 )
 from board.http.documented import Answer, documented
 from board.sqlstates import Meaning, meaning_of
+from board.webhooks.metrics import QueueCollector
 
 KINDS = ("single", "batch")
 # Label values come from closed sets, so no request can add a series: a made-up method is "other".
@@ -189,7 +190,10 @@ def metrics() -> Response:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    now = CollectorRegistry()
+    now.register(QueueCollector())
+    body = generate_latest(registry) + generate_latest(now)
+    return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -19,6 +20,8 @@ from pathlib import Path
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
+# Webhook delivery processes started beside the web workers; 0 when they run elsewhere (board.webhooks.worker).
+DEFAULT_WEBHOOK_WORKERS = 1
 
 # A client has this long to send its request line and headers; then its connection is closed.
 # Idle and trickling connections wait in Rust, never in an app thread, and are dropped after it.
@@ -54,6 +57,13 @@ def positive_setting(name: str, default: int) -> int:
     raw = os.environ.get(name) or str(default)
     if not raw.isdigit() or int(raw) < 1:
         raise ServingError(f"{name} must be a whole number of at least 1, got {raw!r}.")
+    return int(raw)
+
+
+def whole_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    if not raw.isdigit():
+        raise ServingError(f"{name} must be a whole number, got {raw!r}.")
     return int(raw)
 
 
@@ -105,16 +115,42 @@ def worker_app():
         # just end; Granian installs the worker's graceful handler once it serves.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-    if main_process is not None and sys.platform == "linux":
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-        if os.getppid() != main_process.pid:  # it died before the request took effect
-            os.kill(os.getpid(), signal.SIGTERM)
+        stop_with_parent(main_process.pid)
     from board import create_app
     from board.rsgi import BoardRSGI
 
     return BoardRSGI(create_app(), positive_setting("BOARD_THREADS", DEFAULT_THREADS))
+
+
+def stop_with_parent(parent_pid: int | str | None) -> None:
+    """Have the kernel send this process SIGTERM when `parent_pid`, its parent, dies (Linux)."""
+    if parent_pid is None or sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != int(parent_pid):  # it died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def start_webhook_workers(count: int) -> list[subprocess.Popen]:
+    """Start the webhook delivery workers (board.webhooks.worker), which stop with this process."""
+    from board.webhooks.worker import PARENT_PID
+
+    environment = {**os.environ, PARENT_PID: str(os.getpid())}
+    return [subprocess.Popen([sys.executable, "-m", "board.webhooks.worker"], env=environment) for _ in range(count)]
+
+
+def stop_webhook_workers(workers: list[subprocess.Popen]) -> None:
+    """SIGTERM: each finishes the attempts it has in flight (at most delivery.TIMEOUT_S), then exits."""
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=GRACEFUL_STOP_S)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 def granian_logging() -> dict:
@@ -161,11 +197,17 @@ def main() -> None:
     host, port = bind_address(os.environ.get("BOARD_BIND") or DEFAULT_BIND)
     workers = positive_setting("BOARD_WORKERS", DEFAULT_WORKERS)
     threads = positive_setting("BOARD_THREADS", DEFAULT_THREADS)
+    webhook_workers = whole_setting("BOARD_WEBHOOK_WORKERS", DEFAULT_WEBHOOK_WORKERS)
+    # Webhook payloads' status_url, and status links, are absolute: this server's own address unless told.
+    os.environ.setdefault("BOARD_PUBLIC_URL", f"http://{host}:{port}")
     made_metrics_dir = prepare_metrics_dir()
+    delivering: list[subprocess.Popen] = []
     try:
         resolve_database(threads)
+        delivering = start_webhook_workers(webhook_workers)
         make_server(host, port, workers, threads).serve()
     finally:
+        stop_webhook_workers(delivering)
         if made_metrics_dir is not None:
             shutil.rmtree(made_metrics_dir, ignore_errors=True)
 

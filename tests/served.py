@@ -61,6 +61,8 @@ def granian(database_url: URL, *, workers: int = 1, threads: int = 2, healthy: b
             "BOARD_BIND": f"127.0.0.1:{port}",
             "BOARD_WORKERS": str(workers),
             "BOARD_THREADS": str(threads),
+            # Only the tests of webhook delivery want board.serving's delivery worker.
+            "BOARD_WEBHOOK_WORKERS": "0",
             **environment,  # may name another DATABASE_URL (PgBouncer's)
         }
     )

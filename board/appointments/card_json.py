@@ -1,6 +1,7 @@
 """A card as every answer shows it: in a 200, on the board, and as the current card of a 409."""
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 
 def utc_iso(moment: datetime) -> str:
@@ -19,6 +20,14 @@ def card_out(row) -> dict:
         "updated_at": utc_iso(row.updated_at),
         "status_since": utc_iso(row.status_since),
     }
+
+
+def card_from_snapshot(snapshot: dict) -> dict:
+    """An event's card (appointment_events.card: times in UTC without an offset) as card_out shows it."""
+    card = dict(snapshot)
+    for name in ("scheduled_at", "updated_at", "status_since"):
+        card[name] = datetime.fromisoformat(card[name]).replace(tzinfo=UTC)
+    return card_out(SimpleNamespace(**card))
 
 
 def initials(name: str) -> str:

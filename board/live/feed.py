@@ -1,13 +1,11 @@
 """A shop's change events as the stream sends them, read from the event log as that shop (row security)."""
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from types import SimpleNamespace
 
 from sqlalchemy import Engine, bindparam, func, select
 
 from board.accounts.identity import Identity
-from board.appointments.card_json import card_out, utc_iso, with_customer_initials
+from board.appointments.card_json import card_from_snapshot, utc_iso, with_customer_initials
 from board.appointments.history import by_out
 from board.db import acting_for, one_statement
 from board.live.events import Event
@@ -102,7 +100,4 @@ def card_at(row) -> dict:
     """The card at the event's version, as GET /api/appointments/<id> answered it then."""
     if row.kind == "deleted":
         return {"id": row.appointment_id, "version": row.version, "deleted": True}
-    card = dict(row.card)
-    for name in ("scheduled_at", "updated_at", "status_since"):
-        card[name] = datetime.fromisoformat(card[name]).replace(tzinfo=UTC)
-    return card_out(SimpleNamespace(**card))
+    return card_from_snapshot(row.card)

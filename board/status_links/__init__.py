@@ -1,0 +1,1 @@
+"""Customers' status links: /s/<token> shows one appointment's status, nothing else."""
