@@ -21,6 +21,7 @@ import select
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -71,6 +72,8 @@ class Worker:
         self.concurrency = concurrency
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="webhook")
         self.busy: set[tuple[int, int]] = set()
+        # Endpoints another worker was found serving: left to it for a while rather than contended for.
+        self.resting: dict[tuple[int, int], float] = {}
         self.busy_lock = threading.Lock()
         self.stopping = threading.Event()
         self.wake = threading.Event()
@@ -88,9 +91,10 @@ class Worker:
     def dispatch(self) -> int:
         """Hand each due endpoint that no thread here serves to a thread; return how many were handed."""
         handed = 0
+        now = time.monotonic()
         for endpoint in self.due_endpoints():
             with self.busy_lock:
-                if endpoint in self.busy or len(self.busy) >= self.concurrency:
+                if endpoint in self.busy or len(self.busy) >= self.concurrency or self.resting.get(endpoint, 0) > now:
                     continue
                 self.busy.add(endpoint)
             self.pool.submit(self.serve_endpoint, *endpoint)
@@ -144,18 +148,26 @@ class Worker:
 
     def serve_messages(self, shop_id: int, webhook_id: int) -> None:
         for _ in range(MESSAGES_PER_TURN):
-            if self.stopping.is_set() or not self.deliver_next(shop_id, webhook_id):
-                break
+            if self.stopping.is_set():
+                return
+            sent = self.deliver_next(shop_id, webhook_id)
+            if sent is None:  # another worker holds it
+                with self.busy_lock:
+                    self.resting[(shop_id, webhook_id)] = time.monotonic() + SCAN_EVERY_S
+                return
+            if not sent:
+                return
 
-    def deliver_next(self, shop_id: int, webhook_id: int) -> bool:
-        """Send the endpoint's next message due, if this worker may; True if one was attempted."""
+    def deliver_next(self, shop_id: int, webhook_id: int) -> bool | None:
+        """Send the endpoint's next message due: True if one was attempted, False if none is due, None if
+        another worker is delivering to this endpoint."""
         with acting_for(shop_id), transaction(self.engine) as conn:
             held = conn.scalar(
                 text("SELECT pg_try_advisory_xact_lock(:class, (:webhook_id % 2147483647)::integer)"),
                 {"class": ENDPOINT_LOCK_CLASS, "webhook_id": webhook_id},
             )
-            if not held:  # another worker is delivering to it
-                return False
+            if not held:
+                return None
             row = conn.execute(payload.NEXT_DUE, {"webhook_id": webhook_id}).one_or_none()
             if row is None:
                 return False
