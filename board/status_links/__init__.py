@@ -1,1 +1,0 @@
-"""Customers' status links: /s/<token> shows one appointment's status, nothing else."""
