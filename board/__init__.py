@@ -85,6 +85,8 @@ def register_blueprints(app: Flask) -> None:
     from board.http import api_docs
     from board.live import api as live_api
     from board.shops import api as shops_api
+    from board.status_links import api as status_links_api
+    from board.status_links import page as status_links_page
 
     app.register_blueprint(appointments_api.bp)
     app.register_blueprint(shops_api.bp)
@@ -92,6 +94,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(status_links_api.bp)
+    app.register_blueprint(status_links_page.bp)
     metrics.init_app(app)
 
 
