@@ -26,6 +26,8 @@ Environment variables:
     BOARD_PUBLIC_URL          The address people open the board at (https://board.example); cookie-signed
                               writes must come from it. Unset: the request's own scheme and host.
     BOARD_SECURE_COOKIES      1 on HTTPS: the session cookie is then sent over HTTPS only.
+    BOARD_SECRET_KEY          What status links and webhook signing secrets are derived from (board.keys); unset,
+                              a key made once in instance/secret.key. Several machines must share one.
     BOARD_READS_PER_CREDENTIAL
                               Board reads over more than one day one token or session may have running at once, per worker
                               process; more get 429 too_many_requests (default 1).
