@@ -26,6 +26,8 @@ Environment variables:
     BOARD_PUBLIC_URL          The address people open the board at (https://board.example); cookie-signed
                               writes must come from it. Unset: the request's own scheme and host.
     BOARD_SECURE_COOKIES      1 on HTTPS: the session cookie is then sent over HTTPS only.
+    BOARD_SECRET_KEY          What status links and webhook signing secrets are derived from (board.keys); unset,
+                              a key made once in instance/secret.key. Several machines must share one.
     BOARD_READS_PER_CREDENTIAL
                               Board reads over more than one day one token or session may have running at once, per worker
                               process; more get 429 too_many_requests (default 1).
@@ -85,6 +87,8 @@ def register_blueprints(app: Flask) -> None:
     from board.http import api_docs
     from board.live import api as live_api
     from board.shops import api as shops_api
+    from board.status_links import api as status_links_api
+    from board.status_links import page as status_links_page
 
     app.register_blueprint(appointments_api.bp)
     app.register_blueprint(shops_api.bp)
@@ -92,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(status_links_api.bp)
+    app.register_blueprint(status_links_page.bp)
     metrics.init_app(app)
 
 

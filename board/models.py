@@ -337,6 +337,25 @@ class StatusLink(Base):
     )
 
 
+class StatusLinkMiss(Base):
+    """One request for a status link that does not work, from one client address, kept for the throttle's window.
+
+    Not a shop's: an unknown link finds no shop, and the row holds no shop's data.
+    """
+
+    __tablename__ = "status_link_misses"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    # The address as board.status_links.throttle counts it (an IPv6 client by its /64).
+    client_address: Mapped[str] = mapped_column(Text)
+    missed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index(None, "client_address", "missed_at"),
+        Index(None, "missed_at"),
+    )
+
+
 class Webhook(Base):
     """A receiver of the shop's changes: its URL, which changes it wants, and the salts of its signing secrets."""
 

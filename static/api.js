@@ -237,3 +237,13 @@ export function revokeDisplay(id) {
 export function pairDisplay(code) {
   return call("POST", "/api/displays/pair", { code }, { signedIn: false });
 }
+
+// A card's status link for its customer: { ok, data: { url, expires_at } }, made on first need.
+export function fetchStatusLink(id) {
+  return call("GET", `/api/appointments/${id}/status-link`);
+}
+
+// A new link for the card; the old one stops working at once.
+export function replaceStatusLink(id) {
+  return call("POST", `/api/appointments/${id}/status-link/replace`);
+}

@@ -6,6 +6,7 @@ import { cardForm } from "./cardform.js";
 import { announce, byId, closeButtons, make, toast } from "./dom.js";
 import { clockIn, showHistory } from "./history.js";
 import { keepMine, mergedMessage, patchFor, threeWay, useTheirs } from "./merge.js";
+import { hideStatusLink, setUpStatusLink, showStatusLink } from "./statuslink.js";
 
 const el = {
   dialog: byId("card-dialog"),
@@ -36,7 +37,11 @@ let open = null;
 
 export function setUpDetails() {
   closeButtons(el.dialog);
-  el.dialog.addEventListener("close", () => (open = null));
+  el.dialog.addEventListener("close", () => {
+    open = null;
+    hideStatusLink();
+  });
+  setUpStatusLink();
   el.form.addEventListener("submit", (event) => {
     event.preventDefault();
     save();
@@ -65,6 +70,7 @@ export function openDetails(card, { timeZone, editable, onSaved, onDeleted }) {
   el.message.textContent = "";
   el.history.replaceChildren();
   if (!el.dialog.open) el.dialog.showModal();
+  showStatusLink(card.id, editable);
   loadHistory();
 }
 
@@ -84,6 +90,7 @@ export async function boardRefreshed(card) {
       mine.gone = true;
       showChanged("Someone deleted this appointment meanwhile: it is no longer on the board.");
       for (const node of el.form.querySelectorAll(".edit-only")) node.hidden = true;
+      hideStatusLink();
       loadHistory();
       return;
     }

@@ -35,6 +35,7 @@ TABLES = (
     "webhook_messages",
     "webhook_attempts",
     "status_links",
+    "status_link_misses",
 )
 
 

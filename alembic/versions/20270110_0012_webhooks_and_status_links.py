@@ -6,7 +6,9 @@ its webhook messages in its own statement (board.appointments.changes.with_event
 that rolls back queues nothing. Two narrow paths across shops, as SECURITY DEFINER functions:
 the delivery workers' scan for endpoints with messages due (ids only: a worker then acts in that
 shop), with the queue's size for the metrics; and a status link's page, found by the hash of its
-token, which returns only what the page shows, and nothing once the link has expired.
+token, which returns only what the page shows, and nothing once the link has expired. Unknown
+links asked for are counted per client address in status_link_misses (no shop's: a miss finds no
+shop), which throttles whoever guesses (board.status_links.throttle).
 
 Revision ID: 0012
 Revises: 0011
@@ -118,6 +120,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", "shop_id", name=op.f("uq_status_links_token_hash_shop_id")),
     )
     op.create_table(
+        "status_link_misses",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
+        sa.Column("client_address", sa.Text(), nullable=False),
+        sa.Column("missed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_status_link_misses")),
+    )
+    op.create_index(
+        op.f("ix_status_link_misses_client_address_missed_at"),
+        "status_link_misses",
+        ["client_address", "missed_at"],
+        unique=False,
+    )
+    op.create_index(op.f("ix_status_link_misses_missed_at"), "status_link_misses", ["missed_at"], unique=False)
+    op.create_table(
         "webhook_messages",
         sa.Column("shop_id", sa.BigInteger(), server_default=sa.text(CURRENT_SHOP), nullable=False),
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
@@ -183,6 +199,7 @@ def upgrade() -> None:
         unique=False,
     )
     role = service_role()
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON status_link_misses TO {role}")
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
@@ -214,4 +231,5 @@ def downgrade() -> None:
     )
     op.drop_table("webhook_messages")
     op.drop_table("status_links")
+    op.drop_table("status_link_misses")
     op.drop_table("webhooks")

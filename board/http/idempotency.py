@@ -50,6 +50,7 @@ ANSWERS_WITH_SECRETS = frozenset(
         "accounts.change_password",
         "shops.create_display",
         "shops.pair_display",
+        "status_links.replace_status_link",
     }
 )
 

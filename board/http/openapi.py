@@ -43,6 +43,7 @@ from board.http.shapes import (
     RevokedAll,
     ShopOut,
     SignedOut,
+    StatusLink,
     Token,
     UserOut,
     ValidationError,
@@ -422,6 +423,7 @@ def build_document(app: Flask) -> dict:
         DisplayOut,
         NewDisplay,
         Paired,
+        StatusLink,
     ):
         spec.components.schema(_schema_name(schema), schema=schema)
     for kind in ERROR_KINDS:

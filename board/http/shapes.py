@@ -197,6 +197,21 @@ class NewDisplay(DisplayOut):
     )
 
 
+class StatusLink(Schema):
+    url = fields.String(
+        required=True,
+        metadata={
+            "description": "The customer's status page, absolute (BOARD_PUBLIC_URL, else this request's host):"
+            " it shows the shop, the title, the time and the status, to anyone holding it, without signing in."
+        },
+    )
+    expires_at = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When it stops working: 14 days after completion or cancellation; null until then."},
+    )
+
+
 class Paired(Schema):
     paired = fields.Boolean(required=True, validate=validate.Equal(True))
 

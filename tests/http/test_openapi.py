@@ -259,6 +259,7 @@ def test_every_write_that_takes_an_idempotency_key_documents_it_and_its_answers(
         ("/api/me/password", "post"),
         ("/api/displays", "post"),
         ("/api/displays/pair", "post"),
+        ("/api/appointments/{appointment_id}/status-link/replace", "post"),
     }
     move = document["paths"]["/api/appointments/{appointment_id}/move"]["post"]["responses"]
 

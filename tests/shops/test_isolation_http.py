@@ -25,6 +25,7 @@ SHOP_TABLES = {
     "idempotency_keys": "shop_id",
     "shop_settings": "shop_id",
     "displays": "shop_id",
+    "status_links": "shop_id",
 }
 # No row of any table has this id: the answer to it is the answer for "missing".
 MISSING_ID = 987_654_321
@@ -131,6 +132,8 @@ def requests_with_path_ids(b: Shop) -> dict:
         "accounts.revoke_token": {},
         "accounts.update_user": {"json": {"disabled": True, "name": "Taken over"}},
         "shops.revoke_display": {},
+        "status_links.get_status_link": {},
+        "status_links.replace_status_link": {},
     }
 
 

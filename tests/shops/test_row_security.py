@@ -12,12 +12,21 @@ from board.config import ConfigError
 from board.db import acting_for, as_operator, check_database
 from tests import factories
 
-SHOP_TABLES = ("shops", "appointments", "appointment_events", "users", "api_tokens", "sessions", "idempotency_keys")
+SHOP_TABLES = (
+    "shops",
+    "appointments",
+    "appointment_events",
+    "users",
+    "api_tokens",
+    "sessions",
+    "idempotency_keys",
+    "status_links",
+)
 
 
 @pytest.fixture
 def two_shops(app, engine):
-    """Shop A (`main`, the test's own) and shop B, each with an account, a token, a session, a card and a stored key."""
+    """Shop A (`main`, the test's own) and shop B, each with an account, a token, a session, a card, its status link and a stored key."""
     with as_operator(), engine.begin() as conn:
         shop_a = conn.scalar(text("SELECT id FROM shops WHERE slug = 'main'"))
         shop_b = conn.scalar(
@@ -28,8 +37,12 @@ def two_shops(app, engine):
         with acting_for(shop):
             user = factories.UserFactory(username=name)
             secrets[shop] = factories.token_for(user)
-            factories.AppointmentFactory()
+            card = factories.AppointmentFactory()
             with engine.begin() as conn:
+                conn.execute(
+                    text("INSERT INTO status_links (appointment_id, salt, token_hash) VALUES (:a, 'salt', :h)"),
+                    {"a": card.id, "h": secret_hash(f"status link of {name}")},
+                )
                 conn.execute(
                     text(
                         "INSERT INTO sessions (user_id, secret_hash, expires_at) VALUES (:u, :h, now() + interval '1 day')"
