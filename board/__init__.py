@@ -26,6 +26,10 @@ Environment variables:
     BOARD_PUBLIC_URL          The address people open the board at (https://board.example); cookie-signed
                               writes must come from it. Unset: the request's own scheme and host.
     BOARD_SECURE_COOKIES      1 on HTTPS: the session cookie is then sent over HTTPS only.
+    BOARD_WEBHOOKS_ALLOW_HTTP 1: webhook URLs may be http as well as https (default off).
+    BOARD_WEBHOOKS_ALLOW_PRIVATE
+                              1: webhooks may go to loopback, private and other internal addresses (default off:
+                              such URLs are refused, as a guard against requests into the shop's own network).
     BOARD_READS_PER_CREDENTIAL
                               Board reads over more than one day one token or session may have running at once, per worker
                               process; more get 429 too_many_requests (default 1).
@@ -85,9 +89,11 @@ def register_blueprints(app: Flask) -> None:
     from board.http import api_docs
     from board.live import api as live_api
     from board.shops import api as shops_api
+    from board.webhooks import api as webhooks_api
 
     app.register_blueprint(appointments_api.bp)
     app.register_blueprint(shops_api.bp)
+    app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(live_api.bp)
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(api_docs.bp)

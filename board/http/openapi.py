@@ -30,6 +30,7 @@ from board.http.shapes import (
     Board,
     Card,
     Deleted,
+    Delivery,
     DisplayOut,
     DisplaySettings,
     Error,
@@ -39,13 +40,16 @@ from board.http.shapes import (
     Me,
     NewDisplay,
     NewToken,
+    NewWebhook,
     Paired,
+    Redelivery,
     RevokedAll,
     ShopOut,
     SignedOut,
     Token,
     UserOut,
     ValidationError,
+    WebhookOut,
 )
 from board.models import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -422,6 +426,10 @@ def build_document(app: Flask) -> dict:
         DisplayOut,
         NewDisplay,
         Paired,
+        WebhookOut,
+        NewWebhook,
+        Delivery,
+        Redelivery,
     ):
         spec.components.schema(_schema_name(schema), schema=schema)
     for kind in ERROR_KINDS:
