@@ -12,12 +12,24 @@ from board.config import ConfigError
 from board.db import acting_for, as_operator, check_database
 from tests import factories
 
-SHOP_TABLES = ("shops", "appointments", "appointment_events", "users", "api_tokens", "sessions", "idempotency_keys")
+SHOP_TABLES = (
+    "shops",
+    "appointments",
+    "appointment_events",
+    "users",
+    "api_tokens",
+    "sessions",
+    "idempotency_keys",
+    "webhooks",
+    "webhook_messages",
+    "webhook_attempts",
+)
 
 
 @pytest.fixture
 def two_shops(app, engine):
-    """Shop A (`main`, the test's own) and shop B, each with an account, a token, a session, a card and a stored key."""
+    """Shop A (`main`, the test's own) and shop B, each with an account, a token, a session, a card, a stored key
+    and a webhook with a queued message and an attempt."""
     with as_operator(), engine.begin() as conn:
         shop_a = conn.scalar(text("SELECT id FROM shops WHERE slug = 'main'"))
         shop_b = conn.scalar(
@@ -28,8 +40,21 @@ def two_shops(app, engine):
         with acting_for(shop):
             user = factories.UserFactory(username=name)
             secrets[shop] = factories.token_for(user)
+            with engine.begin() as conn:
+                # Before the card: its event is queued for this webhook (a webhook_messages row).
+                conn.execute(
+                    text(
+                        "INSERT INTO webhooks (url, kinds, secret_salt) VALUES ('https://hooks.example/', '{created}', '\\x00')"
+                    )
+                )
             factories.AppointmentFactory()
             with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO webhook_attempts (message_id, webhook_id, status, duration_ms)"
+                        " SELECT id, webhook_id, 200, 5 FROM webhook_messages"
+                    )
+                )
                 conn.execute(
                     text(
                         "INSERT INTO sessions (user_id, secret_hash, expires_at) VALUES (:u, :h, now() + interval '1 day')"
