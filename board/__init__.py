@@ -28,6 +28,10 @@ Environment variables:
     BOARD_SECURE_COOKIES      1 on HTTPS: the session cookie is then sent over HTTPS only.
     BOARD_SECRET_KEY          What status links and webhook signing secrets are derived from (board.keys); unset,
                               a key made once in instance/secret.key. Several machines must share one.
+    BOARD_WEBHOOKS_ALLOW_HTTP 1: webhook URLs may be http as well as https (default off).
+    BOARD_WEBHOOKS_ALLOW_PRIVATE
+                              1: webhooks may go to loopback, private and other internal addresses (default off:
+                              such URLs are refused, as a guard against requests into the shop's own network).
     BOARD_READS_PER_CREDENTIAL
                               Board reads over more than one day one token or session may have running at once, per worker
                               process; more get 429 too_many_requests (default 1).
@@ -89,9 +93,11 @@ def register_blueprints(app: Flask) -> None:
     from board.shops import api as shops_api
     from board.status_links import api as status_links_api
     from board.status_links import page as status_links_page
+    from board.webhooks import api as webhooks_api
 
     app.register_blueprint(appointments_api.bp)
     app.register_blueprint(shops_api.bp)
+    app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(live_api.bp)
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(api_docs.bp)

@@ -36,6 +36,10 @@ DEFAULTS = {
     "BOARD_WEBHOOKS_ALLOW_HTTP": False,
     "BOARD_WEBHOOKS_ALLOW_PRIVATE": False,
     "BOARD_SECURE_COOKIES": False,
+    # Webhooks go to https URLs on public addresses only (board.webhooks.addresses); these let a
+    # test or a closed network send to http, or to loopback and private addresses.
+    "BOARD_WEBHOOKS_ALLOW_HTTP": False,
+    "BOARD_WEBHOOKS_ALLOW_PRIVATE": False,
     # An argon2-cffi profile name. Not read from the environment: only the tests pick another
     # (CHEAPEST, since they hash many passwords), so no deployment can weaken it by accident.
     "BOARD_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
@@ -61,6 +65,8 @@ _INTEGER_SETTINGS = (
     "BOARD_CONCURRENT_HASHES",
     "BOARD_READS_PER_CREDENTIAL",
 )
+
+_BOOLEAN_SETTINGS = ("BOARD_SECURE_COOKIES", "BOARD_WEBHOOKS_ALLOW_HTTP", "BOARD_WEBHOOKS_ALLOW_PRIVATE")
 
 
 class ConfigError(RuntimeError):
@@ -89,7 +95,7 @@ def _validated(settings: dict) -> dict:
     for name in ("BOARD_DB_POOL_SIZE", "BOARD_CONCURRENT_HASHES", "BOARD_READS_PER_CREDENTIAL"):
         if settings[name] < 1:
             raise ConfigError(f"{name} must be at least 1, got {settings[name]}.")
-    for name in ("BOARD_SECURE_COOKIES", "BOARD_WEBHOOKS_ALLOW_HTTP", "BOARD_WEBHOOKS_ALLOW_PRIVATE"):
+    for name in _BOOLEAN_SETTINGS:
         settings[name] = str(settings[name]).lower() in ("1", "true", "yes")
     if settings["BOARD_PASSWORD_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"):
         raise ConfigError(

@@ -17,12 +17,14 @@ import { mayManagePeople, mayMove, SESSION_ENDED_MESSAGE, SIGNED_OUT_MESSAGE } f
 import { hideSignIn, setUpSignIn, showSignIn } from "./signin.js";
 import { followChanges } from "./live.js";
 import { closeShopSettings, openShopSettings, setUpShopSettings } from "./shopsettings.js";
+import { closeWebhooks, openWebhooks, setUpWebhooks } from "./webhooks.js";
 import * as board from "./state.js";
 
 const el = {
   sync: document.getElementById("sync"),
   live: document.getElementById("live-status"),
   openShop: document.getElementById("open-shop"),
+  openWebhooks: document.getElementById("open-webhooks"),
   loading: document.getElementById("loading"),
   loadError: document.getElementById("load-error"),
   loadErrorMessage: document.getElementById("load-error-message"),
@@ -135,9 +137,11 @@ function showAccount(me) {
   el.shopName.hidden = !me.shop;
   el.openPeople.hidden = !mayManagePeople(me);
   el.openShop.hidden = !mayManagePeople(me);
+  el.openWebhooks.hidden = !mayManagePeople(me);
   if (!mayManagePeople(me)) {
     closePeople();
     closeShopSettings();
+    closeWebhooks();
   }
   el.readOnly.hidden = mayMove(me);
   el.newCard.hidden = !mayMove(me);
@@ -325,6 +329,8 @@ function start() {
     showLimits(saved);
   });
   el.openShop.addEventListener("click", () => account && openShopSettings());
+  setUpWebhooks();
+  el.openWebhooks.addEventListener("click", () => account && openWebhooks());
   el.signOut.addEventListener("click", onSignOut);
   window.addEventListener("popstate", () => account && showDay());
   document.addEventListener("visibilitychange", () => !document.hidden && account && state.board && load());

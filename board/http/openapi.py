@@ -30,6 +30,7 @@ from board.http.shapes import (
     Board,
     Card,
     Deleted,
+    Delivery,
     DisplayOut,
     DisplaySettings,
     Error,
@@ -39,7 +40,9 @@ from board.http.shapes import (
     Me,
     NewDisplay,
     NewToken,
+    NewWebhook,
     Paired,
+    Redelivery,
     RevokedAll,
     ShopOut,
     SignedOut,
@@ -47,6 +50,7 @@ from board.http.shapes import (
     Token,
     UserOut,
     ValidationError,
+    WebhookOut,
 )
 from board.models import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -424,6 +428,10 @@ def build_document(app: Flask) -> dict:
         NewDisplay,
         Paired,
         StatusLink,
+        WebhookOut,
+        NewWebhook,
+        Delivery,
+        Redelivery,
     ):
         spec.components.schema(_schema_name(schema), schema=schema)
     for kind in ERROR_KINDS:

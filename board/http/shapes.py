@@ -216,6 +216,63 @@ class Paired(Schema):
     paired = fields.Boolean(required=True, validate=validate.Equal(True))
 
 
+class WebhookOut(Schema):
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    kinds = fields.List(fields.String(validate=validate.OneOf(EVENT_KINDS)), required=True)
+    to_statuses = fields.List(
+        fields.String(validate=validate.OneOf(STATUSES)),
+        required=True,
+        allow_none=True,
+        metadata={"description": "Moves are sent only to these statuses; null: any."},
+    )
+    enabled = fields.Boolean(required=True)
+    disabled_reason = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Why the service disabled it (every attempt failing for days); null otherwise."},
+    )
+    failing_since = fields.DateTime(
+        required=True, allow_none=True, metadata={"description": "The first failed attempt since the last delivery."}
+    )
+    previous_secret_until = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "After a rotation: until when the old secret signs beside the new one."},
+    )
+    pending = fields.Integer(required=True, metadata={"description": "Changes queued for it, not yet delivered."})
+    created_at = fields.DateTime(required=True)
+
+
+class NewWebhook(WebhookOut):
+    secret = fields.String(
+        required=True,
+        metadata={"description": "The signing secret (whsec_...), shown this once; the service never stores it."},
+    )
+
+
+class Delivery(Schema):
+    id = fields.Integer(required=True)
+    webhook_id = fields.Integer(required=True)
+    type = fields.String(required=True, metadata={"description": "The event's type: appointment.<kind>."})
+    attempted_at = fields.DateTime(required=True)
+    status = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The receiver's HTTP status; null if none came."}
+    )
+    error = fields.String(
+        required=True, allow_none=True, metadata={"description": "Why no answer came (connection, timeout); or null."}
+    )
+    duration_ms = fields.Integer(required=True)
+
+
+class Redelivery(Schema):
+    message_id = fields.Integer(required=True)
+    webhook_id = fields.Integer(required=True)
+    type = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(["pending"]))
+    next_attempt_at = fields.DateTime(required=True)
+
+
 class Conflict(Schema):
     id = fields.Integer(required=True)
     current = fields.Nested(Card, required=True)

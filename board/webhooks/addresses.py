@@ -26,10 +26,32 @@ class Target:
     path: str
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits and reach it: NAT64's well-known
+# prefix (RFC 6052) and the deprecated IPv4-compatible addresses (::a.b.c.d). Python counts both
+# as global whatever IPv4 address they carry, so 64:ff9b::a00:1 (10.0.0.1) would pass.
+_CARRYING_IPV4 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to (mapped, 6to4, NAT64, IPv4-compatible), if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in network for network in _CARRYING_IPV4) and int(address) & 0xFFFFFFFF > 1:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """Loopback, private, link-local, shared (CGNAT), reserved, multicast or unspecified: not the internet's."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = embedded_ipv4(address)
+        if carried is not None and internal(carried):
+            return True
+        # Site-local (fec0::/10) is deprecated, yet networks still route it; Python counts it global.
+        if address.is_site_local:
+            return True
     return not address.is_global or address.is_multicast
 
 

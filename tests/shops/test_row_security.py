@@ -21,12 +21,16 @@ SHOP_TABLES = (
     "sessions",
     "idempotency_keys",
     "status_links",
+    "webhooks",
+    "webhook_messages",
+    "webhook_attempts",
 )
 
 
 @pytest.fixture
 def two_shops(app, engine):
-    """Shop A (`main`, the test's own) and shop B, each with an account, a token, a session, a card, its status link and a stored key."""
+    """Shop A (`main`, the test's own) and shop B, each with an account, a token, a session, a card, its status
+    link, a stored key and a webhook with a queued message and an attempt."""
     with as_operator(), engine.begin() as conn:
         shop_a = conn.scalar(text("SELECT id FROM shops WHERE slug = 'main'"))
         shop_b = conn.scalar(
@@ -37,11 +41,24 @@ def two_shops(app, engine):
         with acting_for(shop):
             user = factories.UserFactory(username=name)
             secrets[shop] = factories.token_for(user)
+            with engine.begin() as conn:
+                # Before the card: its event is queued for this webhook (a webhook_messages row).
+                conn.execute(
+                    text(
+                        "INSERT INTO webhooks (url, kinds, secret_salt) VALUES ('https://hooks.example/', '{created}', '\\x00')"
+                    )
+                )
             card = factories.AppointmentFactory()
             with engine.begin() as conn:
                 conn.execute(
                     text("INSERT INTO status_links (appointment_id, salt, token_hash) VALUES (:a, 'salt', :h)"),
                     {"a": card.id, "h": secret_hash(f"status link of {name}")},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO webhook_attempts (message_id, webhook_id, status, duration_ms)"
+                        " SELECT id, webhook_id, 200, 5 FROM webhook_messages"
+                    )
                 )
                 conn.execute(
                     text(
