@@ -32,9 +32,6 @@ DEFAULTS = {
     # What webhooks' signing secrets and status links are derived from (board.keys): unset, a key
     # made once in the instance folder. Several machines serving one database must share one.
     "BOARD_SECRET_KEY": None,
-    # Webhooks go to https URLs of public hosts only, unless these say otherwise (tests, a private network).
-    "BOARD_WEBHOOKS_ALLOW_HTTP": False,
-    "BOARD_WEBHOOKS_ALLOW_PRIVATE": False,
     "BOARD_SECURE_COOKIES": False,
     # Webhooks go to https URLs on public addresses only (board.webhooks.addresses); these let a
     # test or a closed network send to http, or to loopback and private addresses.

@@ -26,6 +26,9 @@ SHOP_TABLES = {
     "shop_settings": "shop_id",
     "displays": "shop_id",
     "status_links": "shop_id",
+    "webhooks": "shop_id",
+    "webhook_messages": "shop_id",
+    "webhook_attempts": "shop_id",
 }
 # No row of any table has this id: the answer to it is the answer for "missing".
 MISSING_ID = 987_654_321
@@ -38,6 +41,7 @@ B_MARKERS = (
     "B secret customer",
     "b-nightly",
     "B lobby screen",
+    "b-hooks.example",
 )
 PASSWORD = factories.PASSWORD
 
@@ -51,6 +55,8 @@ class Shop:
     card_id: int
     display_id: int
     headers: dict
+    webhook_id: int = 0
+    delivery_id: int = 0
 
 
 @pytest.fixture
@@ -74,6 +80,9 @@ def shops(app, engine, client_for):
             card = factories.AppointmentFactory(title=f"{marker} secret title", customer=f"{marker} secret customer")
             token_id = conn_scalar(engine, "SELECT id FROM api_tokens WHERE user_id = :u", u=admin.id)
             made[key] = Shop(shop_id, admin.id, staff.id, token_id, card.id, 0, {"Authorization": f"Bearer {secret}"})
+            made[key].webhook_id, made[key].delivery_id = webhook_with_a_delivery(
+                engine, f"https://{key}-hooks.example/"
+            )
             factories.Session.commit()  # reading the ids began the factories' transaction in this shop: end it
     for key, shop in made.items():
         display = client_for(app, shop.headers).post(
@@ -86,6 +95,26 @@ def shops(app, engine, client_for):
         )
         assert moved.status_code == 200, moved.get_json()
     return made["a"], made["b"]
+
+
+def webhook_with_a_delivery(engine, url: str) -> tuple[int, int]:
+    """A webhook of the acting shop, its card's creation queued for it, and one attempt: (webhook id, attempt id)."""
+    with engine.begin() as conn:
+        webhook_id = conn.scalar(
+            text("INSERT INTO webhooks (url, kinds, secret_salt) VALUES (:url, '{created}', '\\x00') RETURNING id"),
+            {"url": url},
+        )
+        message_id = conn.scalar(
+            text("INSERT INTO webhook_messages (webhook_id, event_seq) VALUES (:w, 1) RETURNING id"), {"w": webhook_id}
+        )
+        attempt_id = conn.scalar(
+            text(
+                "INSERT INTO webhook_attempts (message_id, webhook_id, status, duration_ms)"
+                " VALUES (:m, :w, 500, 3) RETURNING id"
+            ),
+            {"m": message_id, "w": webhook_id},
+        )
+    return webhook_id, attempt_id
 
 
 def conn_scalar(engine, sql: str, **params):
@@ -134,6 +163,12 @@ def requests_with_path_ids(b: Shop) -> dict:
         "shops.revoke_display": {},
         "status_links.get_status_link": {},
         "status_links.replace_status_link": {},
+        "webhooks.get_webhook": {},
+        "webhooks.update_webhook": {"json": {"enabled": False}},
+        "webhooks.delete_webhook": {},
+        "webhooks.rotate_webhook_secret": {},
+        "webhooks.list_webhook_deliveries": {},
+        "webhooks.redeliver_webhook": {},
     }
 
 
@@ -143,6 +178,8 @@ def path_ids(shop: Shop) -> dict:
         "token_id": shop.token_id,
         "user_id": shop.staff_id,
         "display_id": shop.display_id,
+        "webhook_id": shop.webhook_id,
+        "delivery_id": shop.delivery_id,
     }
 
 
@@ -178,6 +215,9 @@ REQUESTS_WITHOUT_PATH_IDS = {
     "shops.pair_display": ("POST", {"json": {"code": "no-such-pairing-code"}}),
     # Its opening only here (the test client ends it there); what streams carry: tests/operations/test_live_feed.py.
     "live.open_stream": ("GET", {}),
+    "webhooks.list_webhooks": ("GET", {}),
+    # Refused (422) here, where no name resolves: what matters is that B's rows stay as they were.
+    "webhooks.create_webhook": ("POST", {"json": {"url": "https://a-hooks.example/"}}),
 }
 # Served under /api but about the service, not a shop's rows.
 NOT_A_SHOPS = {"openapi.document_json", "openapi.docs"}
