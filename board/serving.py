@@ -133,11 +133,20 @@ def stop_with_parent(parent_pid: int | str | None) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def start_webhook_workers(count: int) -> list[subprocess.Popen]:
-    """Start the webhook delivery workers (board.webhooks.worker), which stop with this process."""
+def start_webhook_workers(count: int, own_url: str) -> list[subprocess.Popen]:
+    """Start the webhook delivery workers (board.webhooks.worker), which stop with this process.
+
+    Their payloads' status_url is absolute: on BOARD_PUBLIC_URL, else this server's own address.
+    (Only theirs: the web workers' BOARD_PUBLIC_URL is also the origin cookie-signed writes must
+    come from, and an unset one lets the page be opened at any of the server's names.)
+    """
     from board.webhooks.worker import PARENT_PID
 
-    environment = {**os.environ, PARENT_PID: str(os.getpid())}
+    environment = {
+        **os.environ,
+        PARENT_PID: str(os.getpid()),
+        "BOARD_PUBLIC_URL": os.environ.get("BOARD_PUBLIC_URL") or own_url,
+    }
     return [subprocess.Popen([sys.executable, "-m", "board.webhooks.worker"], env=environment) for _ in range(count)]
 
 
@@ -198,13 +207,11 @@ def main() -> None:
     workers = positive_setting("BOARD_WORKERS", DEFAULT_WORKERS)
     threads = positive_setting("BOARD_THREADS", DEFAULT_THREADS)
     webhook_workers = whole_setting("BOARD_WEBHOOK_WORKERS", DEFAULT_WEBHOOK_WORKERS)
-    # Webhook payloads' status_url, and status links, are absolute: this server's own address unless told.
-    os.environ.setdefault("BOARD_PUBLIC_URL", f"http://{host}:{port}")
     made_metrics_dir = prepare_metrics_dir()
     delivering: list[subprocess.Popen] = []
     try:
         resolve_database(threads)
-        delivering = start_webhook_workers(webhook_workers)
+        delivering = start_webhook_workers(webhook_workers, f"http://{host}:{port}")
         make_server(host, port, workers, threads).serve()
     finally:
         stop_webhook_workers(delivering)

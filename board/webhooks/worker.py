@@ -251,6 +251,8 @@ def main() -> None:
     os.environ["BOARD_DB_POOL_SIZE"] = str(concurrency + 1)
     app = create_app()
     logs.configure()
+    if not app.config["BOARD_PUBLIC_URL"]:
+        sys.exit("board: set BOARD_PUBLIC_URL (https://board.example): webhook payloads carry absolute status links.")
     worker = Worker(app, concurrency)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())

@@ -133,7 +133,15 @@ def test_a_display_is_refused_every_other_route_such_as_a_card_its_history_and_t
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             path = rule.build(
-                {"appointment_id": card, "token_id": 1, "user_id": 1, "display_id": 1}, append_unknown=False
+                {
+                    "appointment_id": card,
+                    "token_id": 1,
+                    "user_id": 1,
+                    "display_id": 1,
+                    "webhook_id": 1,
+                    "delivery_id": 1,
+                },
+                append_unknown=False,
             )[1]
             answer = screen.open(path, method=method, headers={"Origin": "http://localhost"})
             assert answer.status_code == 403, (method, rule.rule, answer.get_json())

@@ -12,7 +12,7 @@ from tests.webhooks.support import PUBLIC_URL, attempts, messages
 
 
 def test_creates_moves_edits_and_deletes_arrive_signed_as_history_records_them_filters_respected(
-    client, engine, receiver, add_webhook, deliver
+    client, anonymous, engine, receiver, add_webhook, deliver
 ):
     add_webhook("everything")
     add_webhook("ready", kinds=["moved"], to_statuses=["READY"])
@@ -54,6 +54,9 @@ def test_creates_moves_edits_and_deletes_arrive_signed_as_history_records_them_f
     assert moved["card"]["customer"] == "Ada Lovelace" and moved["card"]["id"] == card["id"]
     assert moved["status_url"].startswith(f"{PUBLIC_URL}/s/")
     assert len({body["data"]["status_url"] for body in everything}) == 1, "one link per appointment"
+    assert client.get(f"/api/appointments/{card['id']}/status-link").status_code == 404, "deleted by now"
+    page = anonymous.get(moved["status_url"].removeprefix(PUBLIC_URL))
+    assert page.status_code == 200 and "Oil change" in page.get_data(as_text=True)
     assert "from_status" not in everything[3]["data"]
     assert everything[3]["data"]["card"]["notes"] == "Squeaky"
     assert receiver.bodies("ready") == [everything[2]]

@@ -161,7 +161,13 @@ def test_the_served_app_starts_its_delivery_worker_and_stops_it_with_itself(
     database_url, engine, receiver, add_webhook, api_headers, tmp_path
 ):
     add_webhook("served", kinds=EVENT_KINDS)
-    settings = {**DELIVERY_SETTINGS, "BOARD_WEBHOOK_WORKERS": "1", "TMPDIR": str(tmp_path)}
+    # No BOARD_PUBLIC_URL, as with make run: the payload's status link is on the server's own address.
+    settings = {
+        "BOARD_WEBHOOKS_ALLOW_HTTP": "1",
+        "BOARD_WEBHOOKS_ALLOW_PRIVATE": "1",
+        "BOARD_WEBHOOK_WORKERS": "1",
+        "TMPDIR": str(tmp_path),
+    }
     with granian(database_url, workers=1, threads=2, **settings) as server:
         children = psutil.Process(server.process.pid).children()
         delivering = [child for child in children if "board.webhooks.worker" in " ".join(child.cmdline())]
@@ -171,7 +177,11 @@ def test_the_served_app_starts_its_delivery_worker_and_stops_it_with_itself(
         })  # fmt: skip
 
         assert wait_for(lambda: len(receiver.bodies("served")) == 1, 30)
-        assert receiver.bodies("served")[0]["data"]["card"]["id"] == card["id"]
+        data = receiver.bodies("served")[0]["data"]
+        assert data["card"]["id"] == card["id"]
+        assert data["status_url"].startswith(f"{server.url}/s/")
+        with urllib.request.urlopen(data["status_url"], timeout=10) as page:
+            assert "Oil change" in page.read().decode()
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=GRACEFUL_STOP_S + 5) == 0
 
