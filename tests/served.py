@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from sqlalchemy.engine import URL
 
+from board.serving import GRACEFUL_STOP_S
 from tests.helpers import ROOT, wait_for
 
 
@@ -85,3 +87,14 @@ def granian(database_url: URL, *, workers: int = 1, threads: int = 2, healthy: b
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+def left_after_killing(server) -> list:
+    """kill -9 the server's main process; its children still alive after GRACEFUL_STOP_S (killed then)."""
+    children = psutil.Process(server.process.pid).children()
+    server.process.kill()
+    server.process.wait(timeout=10)
+    gone, alive = psutil.wait_procs(children, timeout=GRACEFUL_STOP_S)
+    for survivor in alive:  # leave nothing serving whatever the outcome
+        survivor.kill()
+    return alive

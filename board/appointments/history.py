@@ -2,27 +2,35 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Row, bindparam, exists, select
+from sqlalchemy import Engine, Row, Select, bindparam, exists, select
 
 from board.appointments.card_json import utc_iso
 from board.db import one_statement
 from board.errors import NotFound
 from board.models import ApiToken, Appointment, AppointmentEvent, User
 
-HISTORY = (
-    select(
-        AppointmentEvent.kind,
-        AppointmentEvent.version,
-        AppointmentEvent.at,
-        AppointmentEvent.from_status,
-        AppointmentEvent.to_status,
-        AppointmentEvent.changes,
-        User.username.label("by_username"),
-        User.name.label("by_name"),
-        ApiToken.label.label("by_token"),
+# Who made an event, as by_out reads it: select these, then join with_authors.
+AUTHOR_COLUMNS = (User.username.label("by_username"), User.name.label("by_name"), ApiToken.label.label("by_token"))
+
+
+def with_authors(statement: Select) -> Select:
+    return statement.outerjoin(User, User.id == AppointmentEvent.by_user_id).outerjoin(
+        ApiToken, ApiToken.id == AppointmentEvent.by_token_id
     )
-    .outerjoin(User, User.id == AppointmentEvent.by_user_id)
-    .outerjoin(ApiToken, ApiToken.id == AppointmentEvent.by_token_id)
+
+
+HISTORY = (
+    with_authors(
+        select(
+            AppointmentEvent.kind,
+            AppointmentEvent.version,
+            AppointmentEvent.at,
+            AppointmentEvent.from_status,
+            AppointmentEvent.to_status,
+            AppointmentEvent.changes,
+            *AUTHOR_COLUMNS,
+        )
+    )
     .where(AppointmentEvent.appointment_id == bindparam("appointment_id"))
     .order_by(AppointmentEvent.version)
 )

@@ -6,35 +6,37 @@ from sqlalchemy import Engine, bindparam, func, select
 
 from board.accounts.identity import Identity
 from board.appointments.card_json import card_from_snapshot, utc_iso, with_customer_initials
-from board.appointments.history import by_out
+from board.appointments.history import AUTHOR_COLUMNS, by_out, with_authors
 from board.db import acting_for, one_statement
 from board.live.events import Event
-from board.models import ApiToken, AppointmentEvent, Shop, ShopSettings, User
+from board.models import AppointmentEvent, Shop, ShopSettings
 
 # Events read at once, by a replay or by a shop's live reader; more are read page by page.
 PAGE = 500
 
+# An event as a change is sent anywhere: the stream here, a webhook (board.webhooks.payload).
+CHANGE_COLUMNS = (
+    AppointmentEvent.seq,
+    AppointmentEvent.kind,
+    AppointmentEvent.at,
+    AppointmentEvent.appointment_id,
+    AppointmentEvent.version,
+    AppointmentEvent.from_status,
+    AppointmentEvent.to_status,
+    AppointmentEvent.card,
+    *AUTHOR_COLUMNS,
+)
 EVENTS_AFTER = (
-    select(
-        AppointmentEvent.seq,
-        AppointmentEvent.kind,
-        AppointmentEvent.at,
-        AppointmentEvent.appointment_id,
-        AppointmentEvent.version,
-        AppointmentEvent.from_status,
-        AppointmentEvent.to_status,
-        AppointmentEvent.card,
-        User.username.label("by_username"),
-        User.name.label("by_name"),
-        ApiToken.label.label("by_token"),
-        # Read with the events, so a display's stream follows the setting from its next change on.
-        select(ShopSettings.display_initials)
-        .where(ShopSettings.shop_id == AppointmentEvent.shop_id)
-        .scalar_subquery()
-        .label("initials_on_displays"),
+    with_authors(
+        select(
+            *CHANGE_COLUMNS,
+            # Read with the events, so a display's stream follows the setting from its next change on.
+            select(ShopSettings.display_initials)
+            .where(ShopSettings.shop_id == AppointmentEvent.shop_id)
+            .scalar_subquery()
+            .label("initials_on_displays"),
+        )
     )
-    .outerjoin(User, User.id == AppointmentEvent.by_user_id)
-    .outerjoin(ApiToken, ApiToken.id == AppointmentEvent.by_token_id)
     .where(AppointmentEvent.seq > bindparam("after"))
     .order_by(AppointmentEvent.seq)
     .limit(PAGE)

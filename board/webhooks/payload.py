@@ -5,42 +5,40 @@ import json
 from sqlalchemy import bindparam, func, select
 
 from board.appointments.card_json import card_from_snapshot, utc_iso
-from board.appointments.history import by_out
-from board.models import ApiToken, AppointmentEvent, Shop, User, Webhook, WebhookMessage
+from board.appointments.history import by_out, with_authors
+from board.live.feed import CHANGE_COLUMNS
+from board.models import AppointmentEvent, Shop, StatusLink, Webhook, WebhookMessage
 
 # One endpoint's next message due, with all its body needs; row security keeps it to the worker's shop.
 NEXT_DUE = (
-    select(
-        WebhookMessage.id,
-        WebhookMessage.attempts,
-        WebhookMessage.created_at,
-        Webhook.url,
-        Webhook.secret_salt,
-        Webhook.previous_salt,
-        Webhook.previous_until,
-        Webhook.failing_since,
-        AppointmentEvent.kind,
-        AppointmentEvent.at,
-        AppointmentEvent.appointment_id,
-        AppointmentEvent.version,
-        AppointmentEvent.from_status,
-        AppointmentEvent.to_status,
-        AppointmentEvent.card,
-        User.username.label("by_username"),
-        User.name.label("by_name"),
-        ApiToken.label.label("by_token"),
-        Shop.slug.label("shop_slug"),
-        Shop.name.label("shop_name"),
-        (Webhook.previous_until > func.now()).label("previous_in_use"),
+    with_authors(
+        select(
+            WebhookMessage.id,
+            WebhookMessage.attempts,
+            WebhookMessage.created_at,
+            Webhook.url,
+            Webhook.secret_salt,
+            Webhook.previous_salt,
+            Webhook.failing_since,
+            (Webhook.previous_until > func.now()).label("previous_in_use"),
+            *CHANGE_COLUMNS,
+            Shop.slug.label("shop_slug"),
+            Shop.name.label("shop_name"),
+            # The card's status link, when it has one already (else the worker makes it).
+            StatusLink.salt.label("link_salt"),
+        )
+        .join(Webhook, (Webhook.shop_id == WebhookMessage.shop_id) & (Webhook.id == WebhookMessage.webhook_id))
+        .join(
+            AppointmentEvent,
+            (AppointmentEvent.shop_id == WebhookMessage.shop_id) & (AppointmentEvent.seq == WebhookMessage.event_seq),
+        )
+        .join(Shop, Shop.id == WebhookMessage.shop_id)
+        .outerjoin(
+            StatusLink,
+            (StatusLink.shop_id == AppointmentEvent.shop_id)
+            & (StatusLink.appointment_id == AppointmentEvent.appointment_id),
+        )
     )
-    .join(Webhook, (Webhook.shop_id == WebhookMessage.shop_id) & (Webhook.id == WebhookMessage.webhook_id))
-    .join(
-        AppointmentEvent,
-        (AppointmentEvent.shop_id == WebhookMessage.shop_id) & (AppointmentEvent.seq == WebhookMessage.event_seq),
-    )
-    .join(Shop, Shop.id == WebhookMessage.shop_id)
-    .outerjoin(User, (User.shop_id == AppointmentEvent.shop_id) & (User.id == AppointmentEvent.by_user_id))
-    .outerjoin(ApiToken, (ApiToken.shop_id == AppointmentEvent.shop_id) & (ApiToken.id == AppointmentEvent.by_token_id))
     .where(
         WebhookMessage.webhook_id == bindparam("webhook_id"),
         WebhookMessage.state == "pending",

@@ -33,7 +33,7 @@ from board.appointments.changes import CHANGES_CHANNEL
 from board.db import acting_for, one_statement, transaction
 from board.errors import BadWebhookUrl
 from board.models import Webhook, WebhookAttempt, WebhookMessage
-from board.status_links.links import status_url
+from board.status_links import links
 from board.webhooks import addresses, delivery, payload, signing
 from board.webhooks.metrics import count_attempt
 
@@ -171,16 +171,29 @@ class Worker:
             row = conn.execute(payload.NEXT_DUE, {"webhook_id": webhook_id}).one_or_none()
             if row is None:
                 return False
-            outcome = self.attempt(conn, row)
+            outcome = self.attempt(shop_id, row)
             self.record(conn, webhook_id, row, outcome)
         return True
 
-    def attempt(self, conn: Connection, row) -> delivery.Outcome:
+    def link_of(self, shop_id: int, appointment_id: int) -> str:
+        """The card's status link, made (if it must be) and committed in a transaction of its own.
+
+        Not in the delivery's: a link made there would stay uncommitted while the receiver takes
+        its time, and every other endpoint's delivery of that card would wait on it.
+        """
+        with acting_for(shop_id), transaction(self.engine) as conn:
+            return links.status_url(conn, appointment_id, self.public_url)
+
+    def attempt(self, shop_id: int, row) -> delivery.Outcome:
         try:
             target = addresses.resolve(row.url, allow_http=self.allow_http, allow_private=self.allow_private)
         except BadWebhookUrl as refused:
             return delivery.Outcome(None, f"refused: {refused.reason}", 0)
-        body = payload.body_of(row, status_url(conn, row.appointment_id, self.public_url))
+        if row.link_salt is not None:
+            link = links.url_of(links.token_of(row.link_salt), self.public_url)
+        else:
+            link = self.link_of(shop_id, row.appointment_id)
+        body = payload.body_of(row, link)
         now = datetime.now(UTC)
         salts = [row.secret_salt] + ([row.previous_salt] if row.previous_in_use else [])
         headers = {
@@ -247,8 +260,8 @@ def main() -> None:
 
     stop_with_parent(os.environ.get(PARENT_PID))
     concurrency = positive_setting("BOARD_WEBHOOK_CONCURRENCY", 8)
-    # One connection per delivery thread, one for the scan.
-    os.environ["BOARD_DB_POOL_SIZE"] = str(concurrency + 1)
+    # Two connections per delivery thread (the attempt's, a status link's), one for the scan.
+    os.environ["BOARD_DB_POOL_SIZE"] = str(2 * concurrency + 1)
     app = create_app()
     logs.configure()
     if not app.config["BOARD_PUBLIC_URL"]:

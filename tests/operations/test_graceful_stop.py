@@ -14,7 +14,7 @@ from board.db import as_operator
 from board.serving import GRACEFUL_STOP_S
 from tests.factories import AppointmentFactory
 from tests.helpers import wait_for
-from tests.served import granian
+from tests.served import granian, left_after_killing
 
 STATUSES = ("CHECKED_IN", "IN_PROGRESS", "READY")
 
@@ -124,29 +124,15 @@ def test_a_main_process_killed_while_its_workers_start_takes_them_with_it(databa
     with granian(database_url, workers=2, threads=2, healthy=False, TMPDIR=str(tmp_path)) as server:
         main = psutil.Process(server.process.pid)
         assert wait_for(lambda: len(main.children()) == 2, 30, every_s=0.01), "two workers forked"
-        workers = main.children()
 
-        server.process.kill()
-        server.process.wait(timeout=10)
-        gone, alive = psutil.wait_procs(workers, timeout=GRACEFUL_STOP_S)
-        for survivor in alive:  # leave nothing serving whatever the outcome
-            survivor.kill()
-
-    assert alive == []
+        assert left_after_killing(server) == []
 
 
 def test_a_killed_main_process_takes_its_workers_with_it(database_url, tmp_path):
     # A kill -9 leaves the run's metrics folder behind (README, Stopping): keep it out of /tmp.
     with granian(database_url, workers=2, threads=2, TMPDIR=str(tmp_path)) as server:
-        workers = psutil.Process(server.process.pid).children()
-        assert len(workers) == 2
+        assert len(psutil.Process(server.process.pid).children()) == 2
 
-        server.process.kill()
-        server.process.wait(timeout=10)
-        gone, alive = psutil.wait_procs(workers, timeout=GRACEFUL_STOP_S)
-        for survivor in alive:  # leave nothing serving whatever the outcome
-            survivor.kill()
-
-    assert alive == []
+        assert left_after_killing(server) == []
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", server.port), timeout=2).close()

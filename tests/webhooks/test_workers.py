@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from board.models import EVENT_KINDS, Webhook, WebhookAttempt
-from board.serving import GRACEFUL_STOP_S
+from board.serving import GRACEFUL_STOP_S, stop_webhook_workers
 from tests.helpers import ROOT, wait_for
-from tests.served import granian
+from tests.served import granian, left_after_killing
 from tests.webhooks.support import PUBLIC_URL, attempts, messages, new_card
 
 DELIVERY_SETTINGS = {
@@ -49,15 +49,7 @@ def worker_processes(database_url, tmp_path: Path, count: int = 1):
     try:
         yield processes
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=GRACEFUL_STOP_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_webhook_workers([process for process in processes if process.poll() is None])
 
 
 def test_a_worker_killed_mid_delivery_loses_nothing_and_repeats_only_that_webhook_id(
@@ -197,10 +189,5 @@ def test_a_killed_server_takes_its_delivery_worker_with_it(database_url, tmp_pat
     with granian(database_url, workers=1, threads=2, **settings) as server:
         children = psutil.Process(server.process.pid).children()
         assert sum("board.webhooks.worker" in " ".join(child.cmdline()) for child in children) == count
-        server.process.kill()
-        server.process.wait(timeout=10)
-        gone, alive = psutil.wait_procs(children, timeout=GRACEFUL_STOP_S)
-        for survivor in alive:
-            survivor.kill()
 
-    assert alive == []
+        assert left_after_killing(server) == []
