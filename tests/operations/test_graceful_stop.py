@@ -128,10 +128,15 @@ def test_a_main_process_killed_while_its_workers_start_takes_them_with_it(databa
         assert left_after_killing(server) == []
 
 
-def test_a_killed_main_process_takes_its_workers_with_it(database_url, tmp_path):
+def test_a_killed_main_process_takes_its_workers_and_its_webhook_worker_with_it(database_url, tmp_path):
     # A kill -9 leaves the run's metrics folder behind (README, Stopping): keep it out of /tmp.
-    with granian(database_url, workers=2, threads=2, TMPDIR=str(tmp_path)) as server:
-        assert len(psutil.Process(server.process.pid).children()) == 2
+    with granian(database_url, workers=2, threads=2, TMPDIR=str(tmp_path), BOARD_WEBHOOK_WORKERS="1") as server:
+        children = psutil.Process(server.process.pid).children()
+        assert sorted("board.webhooks.worker" in " ".join(child.cmdline()) for child in children) == [
+            False,
+            False,
+            True,
+        ]
 
         assert left_after_killing(server) == []
     with pytest.raises(ConnectionRefusedError):
