@@ -1,5 +1,6 @@
 """Fixtures: one scratch database per test session on a real PostgreSQL, migrated by Alembic."""
 
+import graphlib
 import os
 import uuid
 
@@ -109,13 +110,43 @@ def make_app(database_route):
         app.extensions["board.engine"].dispose()
 
 
+# Children before parents, so that each DELETE leaves no row pointing at a deleted one.
+FOREIGN_KEYS = text("""
+    SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent FROM pg_constraint
+    WHERE contype = 'f' AND connamespace = 'public'::regnamespace AND conrelid <> confrelid""")
+IDENTITIES = text("""
+    SELECT table_name, column_name FROM information_schema.columns
+    WHERE is_identity = 'YES' AND table_schema = 'public'""")
+_emptying: list = []
+
+
+def empty_every_table(conn) -> None:
+    """Every table emptied and its ids started again at 1, as TRUNCATE ... RESTART IDENTITY would.
+
+    DELETE and setval instead: TRUNCATE gives each table new files, about 50 ms for the 15 of
+    them before every test; these take about 5 (autovacuum clears the dead rows they leave).
+    """
+    if not _emptying:
+        order = graphlib.TopologicalSorter({table: set() for table in TABLES})
+        for child, parent in conn.execute(FOREIGN_KEYS):
+            order.add(parent, child)
+        restarts = [
+            f"setval(pg_get_serial_sequence('{table}', '{column}'), 1, false)"
+            for table, column in conn.execute(IDENTITIES)
+        ]
+        deletes = [text(f"DELETE FROM {table}") for table in order.static_order() if table in TABLES]
+        _emptying.extend([*deletes, text(f"SELECT {', '.join(restarts)}")])
+    for statement in _emptying:
+        conn.execute(statement)
+
+
 @pytest.fixture
 def app(make_app):
     """The app on emptied tables with one shop, `main`, which the test's own transactions act for."""
     app = make_app()
     engine = app.extensions["board.engine"]
     with as_operator(), engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        empty_every_table(conn)
         shop_id = conn.scalar(
             text("INSERT INTO shops (slug, name, timezone) VALUES ('main', 'Main shop', 'UTC') RETURNING id")
         )
@@ -153,6 +184,13 @@ def client_for(api_headers):
         return client
 
     return make
+
+
+@pytest.fixture
+def admin_client(app, client_for):
+    """A test client with an admin's token (Ada, of the test's shop)."""
+    admin = factories.UserFactory(username="ada", name="Ada Admin", role="admin")
+    return client_for(app, {"Authorization": f"Bearer {factories.token_for(admin)}"})
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def pytest_runtest_protocol(item, nextitem):
 """
 
 # As make test runs the suite; the workers load no other plugin, so they start quickly.
-RUNNERS = {"serial": (), "xdist": ("-p", "xdist", "-n", "2", "--dist", "loadfile")}
+RUNNERS = {"serial": (), "xdist": ("-p", "xdist", "-n", "2", "--dist", "worksteal")}
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ DISABLE_AFTER = timedelta(days=5)
 MESSAGES_PER_TURN = 50
 # Without a change to wake it, a worker looks for retries due this often.
 SCAN_EVERY_S = 1.0
+# ... and, however busy the shops, no more often than this.
+SCAN_AT_MOST_EVERY_S = 0.05
 # The advisory lock class of "delivering to endpoint n" (the two-key form: apart from board's other locks).
 ENDPOINT_LOCK_CLASS = 19019
 # Set by board.serving for the workers it starts: they stop when it dies, even by kill -9.
@@ -111,6 +113,8 @@ class Worker:
             except Exception:  # the database away for a moment: look again at the next turn
                 log.exception("looking for webhook messages due failed")
             self.wake.wait(SCAN_EVERY_S)
+            # However many changes ring meanwhile: one look covers them all.
+            self.stopping.wait(SCAN_AT_MOST_EVERY_S)
             self.wake.clear()
         self.pool.shutdown(wait=True)
 

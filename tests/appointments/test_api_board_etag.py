@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from board.appointments import api
-from tests.factories import AppointmentFactory, UserFactory, token_for
+from tests.factories import AppointmentFactory
 from tests.round_trips import counting_round_trips
 
 DAY = "2026-03-10"
@@ -14,12 +14,6 @@ BOARD = f"/api/board?from={DAY}&to={DAY}"
 
 def at(hour: int) -> datetime:
     return datetime(2026, 3, 10, hour, tzinfo=UTC)
-
-
-@pytest.fixture
-def admin_client(app, client_for):
-    admin = UserFactory(username="ada", role="admin")
-    return client_for(app, {"Authorization": f"Bearer {token_for(admin)}"})
 
 
 def revalidate(client, etag):

@@ -19,7 +19,7 @@ from tests.helpers import http_json
 CONFIG = schemathesis.Config.from_dict(
     {
         "seed": 20261202,
-        "generation": {"max-examples": 12, "with-security-parameters": False, "database": "none"},
+        "generation": {"max-examples": 20, "with-security-parameters": False, "database": "none"},
     }
 )
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]

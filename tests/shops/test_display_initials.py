@@ -30,12 +30,6 @@ def test_initials_keep_the_first_letter_of_each_word_uppercased(name, shown):
     assert initials(name) == shown
 
 
-@pytest.fixture
-def admin_client(app, client_for):
-    admin = factories.UserFactory(username="ada", name="Ada Admin", role="admin")
-    return client_for(app, {"Authorization": f"Bearer {factories.token_for(admin)}"})
-
-
 def today_card() -> int:
     card_id = factories.AppointmentFactory(scheduled_at=datetime.now(UTC), customer=FULL_NAME).id
     factories.Session.commit()

@@ -15,12 +15,6 @@ NO_LIMITS = {status: None for status in STATUSES}
 
 
 @pytest.fixture
-def admin_client(app, client_for):
-    admin = factories.UserFactory(username="ada", name="Ada Admin", role="admin")
-    return client_for(app, {"Authorization": f"Bearer {factories.token_for(admin)}"})
-
-
-@pytest.fixture
 def viewer_client(app, client_for):
     viewer = factories.UserFactory(username="vic", role="viewer")
     return client_for(app, {"Authorization": f"Bearer {factories.token_for(viewer)}"})

@@ -68,9 +68,9 @@ def test_creates_moves_edits_and_deletes_arrive_signed_as_history_records_them_f
 
 
 def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt_with_the_same_webhook_id(
-    client, engine, receiver, add_webhook, deliver
+    client, admin_client, engine, receiver, add_webhook, deliver, caplog
 ):
-    add_webhook("flaky", behaviour="fail-twice")
+    endpoint = add_webhook("flaky", behaviour="fail-twice")
     card = client.post(
         "/api/appointments",
         json={"title": "Brakes", "customer": "Grace Hopper", "scheduled_at": "2026-03-10T10:00:00+00:00"},
@@ -91,6 +91,18 @@ def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt_with_the_s
 
     assert wait_for(lambda: len(attempts(engine, message.id)) == 3, 30)
     assert [attempt.status for attempt in attempts(engine, message.id)] == [500, 500, 200]
+    log = admin_client.get(f"/api/webhooks/{endpoint}/deliveries").get_json()["data"]
+    assert [(item["status"], item["type"]) for item in log] == [(200, "appointment.created")] + [
+        (500, "appointment.created")
+    ] * 2
+    # One log line per attempt, naming the message and never the secret or the URL.
+    lines = [record for record in caplog.records if record.getMessage() == "webhook attempt"]
+    assert [(line.fields["webhook-id"], line.fields["status"]) for line in lines] == [
+        (f"msg_{message.id}", 500),
+        (f"msg_{message.id}", 500),
+        (f"msg_{message.id}", 200),
+    ]
+    assert not any(receiver.secrets["flaky"] in str(line.fields) or "127.0.0.1" in str(line.fields) for line in lines)
     assert receiver.attempts[f"msg_{message.id}"] == 3
     assert receiver.ids("flaky") == [f"msg_{message.id}"]
     assert receiver.bodies("flaky")[0]["data"]["card"]["id"] == card["id"]

@@ -35,12 +35,6 @@ def fake_dns(monkeypatch):
 
 
 @pytest.fixture
-def admin_client(app, client_for):
-    admin = factories.UserFactory(username="ada", name="Ada Admin", role="admin")
-    return client_for(app, {"Authorization": f"Bearer {factories.token_for(admin)}"})
-
-
-@pytest.fixture
 def secret_from(app):
     """The signing secret this app derives from a salt."""
     return lambda salt: secret_of(salt, app.extensions["board.server_key"])
