@@ -103,10 +103,17 @@ def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt_with_the_s
         (f"msg_{message.id}", 200),
     ]
     assert not any(receiver.secrets["flaky"] in str(line.fields) or "127.0.0.1" in str(line.fields) for line in lines)
+
     assert receiver.attempts[f"msg_{message.id}"] == 3
     assert receiver.ids("flaky") == [f"msg_{message.id}"]
     assert receiver.bodies("flaky")[0]["data"]["card"]["id"] == card["id"]
     assert messages(engine)[0].state == "delivered"
+
+    # Sent again on request, as the same message.
+    redone = admin_client.post(f"/api/webhooks/{endpoint}/deliveries/{log[0]['id']}/redeliver")
+    assert redone.status_code == 202
+    assert wait_for(lambda: len(attempts(engine, message.id)) == 4, 30)
+    assert receiver.ids("flaky") == [f"msg_{message.id}"] * 2
 
 
 def test_a_change_that_is_refused_as_stale_queues_nothing(client, engine, add_webhook):
