@@ -21,7 +21,7 @@ from sqlalchemy import make_url
 
 from board.db import make_engine
 from board.live.events import IDENTITY_KEY, START_KEY
-from board.live.listener import LiveFeed
+from board.live.listener import LiveFeed, listen_url
 
 STREAM_PATH = "/api/events"
 # A comment line this often keeps proxies and browsers from closing an idle stream (issue 17: at most 15 s).
@@ -91,10 +91,7 @@ def live_feed(config, heartbeat_s: float) -> LiveFeed:
         pooler=config["BOARD_DB_POOLER"],
         role=config["BOARD_DB_ROLE"],
     )
-    listen_url = make_url(config["BOARD_LISTEN_URL"] or config["DATABASE_URL"]).set(drivername="postgresql")
-    return LiveFeed(
-        engine, listen_url.render_as_string(hide_password=False), readers=LIVE_READERS, heartbeat_s=heartbeat_s
-    )
+    return LiveFeed(engine, listen_url(config), readers=LIVE_READERS, heartbeat_s=heartbeat_s)
 
 
 def without_length(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from board.accounts.identity import Identity
 from board.appointments.changes import CHANGES_CHANNEL
@@ -36,6 +36,15 @@ BATCH_S = 0.1
 HEARTBEAT = b": keep-alive\n\n"
 # Streams written before the loop takes a turn at everything else waiting (requests' answers).
 WRITES_BETWEEN_TURNS = 50
+
+
+def listen_url(config) -> str:
+    """Where a process's LISTEN connection goes (libpq form): BOARD_LISTEN_URL, else DATABASE_URL.
+
+    Behind a transaction-pooling PgBouncer LISTEN does not work, so BOARD_LISTEN_URL then names PostgreSQL itself.
+    """
+    url = make_url(config["BOARD_LISTEN_URL"] or config["DATABASE_URL"]).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
 
 
 class Stream:

@@ -1,13 +1,15 @@
 """What comes in for a shop's webhook endpoints (marshmallow), and what goes out (plain dicts)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from board.accounts.schemas import StrictBoolean
+from board.appointments.card_json import utc_iso
 from board.fields import refuse_invalid_characters
 from board.models import EVENT_KINDS, STATUSES
 from board.webhooks.addresses import URL_MAX_LENGTH
+from board.webhooks.payload import event_type
 
 
 class WebhookUrl(fields.String):
@@ -86,7 +88,7 @@ webhook_patch_in = WebhookPatchIn()
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
+    return utc_iso(moment) if moment is not None else None
 
 
 def webhook_out(row) -> dict:
@@ -112,7 +114,7 @@ def delivery_out(row) -> dict:
     return {
         "id": row.id,
         "webhook_id": row.webhook_id,
-        "type": f"appointment.{row.kind}",
+        "type": event_type(row.kind),
         "attempted_at": _iso(row.attempted_at),
         "status": row.status,
         "error": row.error,
@@ -124,7 +126,7 @@ def redelivery_out(row) -> dict:
     return {
         "message_id": row.id,
         "webhook_id": row.webhook_id,
-        "type": f"appointment.{row.kind}",
+        "type": event_type(row.kind),
         "state": row.state,
         "next_attempt_at": _iso(row.next_attempt_at),
     }

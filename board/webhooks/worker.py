@@ -32,6 +32,7 @@ from sqlalchemy import Connection, text, update
 from board.appointments.changes import CHANGES_CHANNEL
 from board.db import acting_for, one_statement, transaction
 from board.errors import BadWebhookUrl
+from board.live.listener import listen_url
 from board.models import Webhook, WebhookAttempt, WebhookMessage
 from board.status_links import links
 from board.webhooks import addresses, delivery, payload, signing
@@ -124,8 +125,7 @@ class Worker:
 
     def listen(self) -> None:
         """Wake the loop at each committed change (board.appointments.changes rings CHANGES_CHANNEL)."""
-        url = self.app.config["BOARD_LISTEN_URL"] or self.engine.url.render_as_string(hide_password=False)
-        url = url.replace("postgresql+psycopg://", "postgresql://")
+        url = listen_url(self.app.config)
         while not self.stopping.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
