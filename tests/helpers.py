@@ -8,10 +8,11 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from alembic.config import Config
 from prometheus_client import REGISTRY
-from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import URL
 from werkzeug.serving import make_server
 
@@ -129,19 +130,25 @@ def stored_card(engine, appointment_id: int):
 
 
 @contextmanager
-def counting_statements(engine, fragment: str):
-    """Count the statements sent through `engine` whose SQL contains `fragment`."""
+def counting_statements(fragment: str):
+    """Count the statements this process sends through psycopg whose SQL contains `fragment`.
+
+    Counted at psycopg's cursor, under SQLAlchemy: the hot statements (board.db.Prepared) skip
+    SQLAlchemy's execution layer and its events.
+    """
     seen = []
+    execute = psycopg.Cursor.execute
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if fragment in statement:
-            seen.append(statement)
+    def counted(cursor, query, params=None, **kwargs):
+        if isinstance(query, str) and fragment in query:
+            seen.append(query)
+        return execute(cursor, query, params, **kwargs)
 
-    event.listen(engine, "before_cursor_execute", record)
+    psycopg.Cursor.execute = counted
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        psycopg.Cursor.execute = execute
 
 
 def http_json(

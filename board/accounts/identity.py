@@ -12,7 +12,7 @@ from sqlalchemy import Engine, bindparam, func, select, text
 from board.accounts.roles import weaker_role
 from board.accounts.secrets import secret_hash
 from board.accounts.sessions import SESSION_LIFETIME
-from board.db import entering_shop_of, finding_its_shop, one_statement
+from board.db import Prepared, entering_shop_of, finding_its_shop, one_statement
 from board.models import Shop, ShopSettings, User
 
 # last_used_at / last_seen_at are noted at most this often: a write per request would cost
@@ -101,11 +101,14 @@ def credential_found(table, found_columns, usable, owner=None):
 # The narrow path across shops for tokens and sessions (migration 0011): a SECURITY DEFINER function
 # returns the usable credential whose hash matches, with its account and shop, and notes its use.
 # The statement reads no table itself, so it needs no shop set first (db.finding_its_shop).
-TOKEN_LOOKUP = text("SELECT * FROM board_token_credential(:credential_hash, :touch_every)").bindparams(
-    touch_every=TOUCH_EVERY
+# Every request runs one of them: Prepared spares them SQLAlchemy's execution layer.
+TOKEN_LOOKUP = Prepared(
+    text("SELECT * FROM board_token_credential(:credential_hash, :touch_every)").bindparams(touch_every=TOUCH_EVERY)
 )
-SESSION_LOOKUP = text("SELECT * FROM board_session_credential(:credential_hash, :touch_every, :lifetime)").bindparams(
-    touch_every=TOUCH_EVERY, lifetime=SESSION_LIFETIME
+SESSION_LOOKUP = Prepared(
+    text("SELECT * FROM board_session_credential(:credential_hash, :touch_every, :lifetime)").bindparams(
+        touch_every=TOUCH_EVERY, lifetime=SESSION_LIFETIME
+    )
 )
 
 
@@ -118,10 +121,10 @@ def lookup_credential(engine: Engine, shop_of: str, lookup, secret: str):
         return conn.execute(lookup, credential).one_or_none()
 
 
-def find_credential(engine: Engine, lookup, secret: str):
+def find_credential(engine: Engine, lookup: Prepared, secret: str):
     """The credential's row as `lookup` (TOKEN_LOOKUP, SESSION_LOOKUP) finds it by its secret's hash, if usable."""
     with finding_its_shop(), one_statement(engine) as conn:
-        return conn.execute(lookup, {"credential_hash": secret_hash(secret)}).one_or_none()
+        return lookup.one_or_none(conn, {"credential_hash": secret_hash(secret)})
 
 
 def shop_found(row) -> ShopOf:

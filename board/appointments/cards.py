@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, Row, bindparam, case, func, insert, l
 
 from board.appointments import changes
 from board.appointments.changes import CARD_COLUMNS, LIVE, Actor, read_card
-from board.db import one_statement
+from board.db import Prepared, one_statement
 from board.errors import NotFound
 from board.models import CURRENT_SHOP_SQL, STATUSES, Appointment
 from board.retry import RetryPolicy
@@ -31,7 +31,7 @@ def _create_statement():
         .returning(*CARD_COLUMNS)
         .cte("created")
     )
-    return changes.with_event("created", created)
+    return Prepared(changes.with_event("created", created))
 
 
 CREATE = _create_statement()
@@ -55,7 +55,7 @@ def create_appointment(engine: Engine, retry: RetryPolicy, fields: Mapping[str, 
     params = {**fields, **changes.by_params(by)}
 
     def insert_card(conn: Connection) -> Row:
-        return conn.execute(CREATE, params).one()
+        return CREATE.one(conn, params)
 
     return changes.run(engine, retry, insert_card, single_statement=True)
 

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.selectable import CTE
 
 from board.appointments.card_json import card_out
-from board.db import one_statement, request_transaction, transaction
+from board.db import Prepared, one_statement, request_transaction, transaction
 from board.errors import NotFound, VersionConflict, VersionExhausted
 from board.models import CURRENT_SHOP_SQL, VERSION_MAX, Appointment, AppointmentEvent, Shop, Webhook, WebhookMessage
 
@@ -59,7 +59,7 @@ CHANGES_CHANNEL = "board_changes"
 LIVE = Appointment.deleted_at.is_(None)
 
 # Built once: a statement made per call costs more Python than the round trip it sends.
-READ_CARD = select(*CARD_COLUMNS).where(Appointment.id == bindparam("appointment_id"), LIVE)
+READ_CARD = Prepared(select(*CARD_COLUMNS).where(Appointment.id == bindparam("appointment_id"), LIVE))
 
 
 class Actor(Protocol):
@@ -151,7 +151,7 @@ def versioned_change(
     event: Callable[[CTE], Mapping[str, ColumnElement]] = lambda changed: {},
     *,
     before: tuple[str, ...] = (),
-):
+) -> Prepared:
     """The one statement of a change: the conditional UPDATE and, only if it matched, its event.
 
     `before` names columns whose values before the UPDATE the event needs (as `old_<name>`).
@@ -177,27 +177,26 @@ def versioned_change(
         .returning(*CARD_COLUMNS, *(previous.c[name].label(f"old_{name}") for name in before))
         .cte("changed")
     )
-    return with_event(kind, changed, event(changed))
+    return Prepared(with_event(kind, changed, event(changed)))
 
 
 @dataclass(frozen=True)
 class Change:
     """One kind of change to a card: its versioned_change statement, and that statement's own parameters."""
 
-    statement: Select
+    statement: Prepared
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
 def read_card(conn: Connection, appointment_id: int) -> Row | None:
-    return conn.execute(READ_CARD, {"appointment_id": appointment_id}).one_or_none()
+    return READ_CARD.one_or_none(conn, {"appointment_id": appointment_id})
 
 
 def apply(conn: Connection, appointment_id: int, version: int, change: Change, by: Actor) -> Row:
     """Run a change in `conn`; return the card at its new version, else raise NotFound or VersionConflict."""
-    card = conn.execute(
-        change.statement,
-        {"appointment_id": appointment_id, "expected_version": version, **by_params(by), **change.params},
-    ).one_or_none()
+    card = change.statement.one_or_none(
+        conn, {"appointment_id": appointment_id, "expected_version": version, **by_params(by), **change.params}
+    )
     if card is not None:
         return card
     current = read_card(conn, appointment_id)

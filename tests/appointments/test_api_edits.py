@@ -27,7 +27,7 @@ def events(engine, card_id) -> list[tuple]:
 def test_patch_changes_the_fields_with_one_update_and_records_what_changed(client, engine):
     card = create(client)
 
-    with counting_statements(engine, "UPDATE appointments") as updates:
+    with counting_statements("UPDATE appointments") as updates:
         response = patch(
             client, card["id"], version=1, customer="John", notes="Rattle on the left\nfront wheel", title="Oil change"
         )
@@ -234,7 +234,7 @@ def test_an_edit_conflict_is_never_retried(client, engine):
     card = create(client)
     patch(client, card["id"], version=1, notes="first")
 
-    with counting_statements(engine, "UPDATE appointments") as updates:
+    with counting_statements("UPDATE appointments") as updates:
         assert patch(client, card["id"], version=1, notes="second").status_code == 409
 
     assert len(updates) == 1

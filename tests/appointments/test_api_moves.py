@@ -43,7 +43,7 @@ def test_stale_version_gets_409_with_current_card_after_one_update(client, engin
     assert move(client, card.id, "CHECKED_IN", 1).status_code == 200
     before = table_rows(engine)
 
-    with counting_statements(engine, "UPDATE appointments") as updates:
+    with counting_statements("UPDATE appointments") as updates:
         response = move(client, card.id, "CANCELLED", 1)
 
     assert response.status_code == 409

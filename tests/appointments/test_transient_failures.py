@@ -58,7 +58,7 @@ def test_real_deadlock_with_a_batch_is_rescued_by_its_one_retry(
             },
         )
 
-    with counting_statements(engine, "FOR UPDATE") as lock_attempts, psycopg.connect(driver_url) as other:
+    with counting_statements("appointments.id FOR UPDATE") as lock_attempts, psycopg.connect(driver_url) as other:
         # Only the batch may run PostgreSQL's deadlock check (after the default 1 s of waiting), so it
         # is the batch that is aborted, however the two backends are scheduled on a busy machine.
         other.execute("SET deadlock_timeout = '60s'")
