@@ -368,7 +368,8 @@ class Prepared:
     parameters to psycopg on the SQLAlchemy Connection's own DBAPI connection, so the pool, the
     transaction and the shop's settings (cursor_in_shop) are the same, and raises psycopg's errors
     as SQLAlchemy's DBAPIError, exactly as conn.execute does. Only for statements whose binds and
-    columns SQLAlchemy would not convert (tests/operations/test_prepared.py holds them to it).
+    columns SQLAlchemy would not convert (tests/operations/test_prepared.py holds them to it), and
+    that answer rows (a SELECT, or RETURNING).
     """
 
     DIALECT = PGDialect_psycopg()
@@ -386,7 +387,7 @@ class Prepared:
         try:
             with driver.cursor(row_factory=namedtuple_row) as cursor:
                 cursor.execute(self.sql, {**self.params, **params})
-                return cursor.fetchall() if cursor.description else []
+                return cursor.fetchall()
         except psycopg.Error as error:
             invalidated = conn.dialect.is_disconnect(error, driver, None)
             if invalidated:

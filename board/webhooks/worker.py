@@ -29,7 +29,6 @@ import psycopg
 from flask import Flask
 from sqlalchemy import Connection, text, update
 
-from board.appointments.changes import CHANGES_CHANNEL
 from board.db import acting_for, one_statement, transaction
 from board.errors import BadWebhookUrl
 from board.live.listener import listen_url
@@ -48,6 +47,9 @@ GIVE_UP_AFTER = timedelta(days=3)
 DISABLE_AFTER = timedelta(days=5)
 # An endpoint's messages sent in one turn before its thread goes back to the pool.
 MESSAGES_PER_TURN = 50
+# Where a committed change that queued webhook messages rings (a trigger of migration 0013): not at
+# every change, so workers sleep while no endpoint wants anything.
+WEBHOOKS_CHANNEL = "board_webhooks"
 # Without a change to wake it, a worker looks for retries due this often.
 SCAN_EVERY_S = 1.0
 # ... and, however busy the shops, no more often than this.
@@ -105,7 +107,7 @@ class Worker:
         return handed
 
     def run(self) -> None:
-        """Deliver until stop(): look for due messages at every change rung, and every SCAN_EVERY_S."""
+        """Deliver until stop(): look for due messages whenever one is queued, and every SCAN_EVERY_S."""
         listener = threading.Thread(target=self.listen, name="webhook-listen", daemon=True)
         listener.start()
         while not self.stopping.is_set():
@@ -124,12 +126,12 @@ class Worker:
         self.wake.set()
 
     def listen(self) -> None:
-        """Wake the loop at each committed change (board.appointments.changes rings CHANGES_CHANNEL)."""
+        """Wake the loop when a committed change queued a message (migration 0013 rings WEBHOOKS_CHANNEL)."""
         url = listen_url(self.app.config)
         while not self.stopping.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANGES_CHANNEL}")
+                    conn.execute(f"LISTEN {WEBHOOKS_CHANNEL}")
                     while not self.stopping.is_set():
                         if select.select([conn.fileno()], [], [], SCAN_EVERY_S)[0]:
                             if any(True for _ in conn.notifies(timeout=0)):

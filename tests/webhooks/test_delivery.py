@@ -2,13 +2,15 @@
 
 from datetime import timedelta
 
+import psycopg
 from sqlalchemy import func, select, update
 
+from board.appointments.changes import CHANGES_CHANNEL
 from board.db import as_operator
-from board.models import Webhook, WebhookMessage
-from board.webhooks.worker import RETRY_DELAYS_S
+from board.models import AppointmentEvent, Webhook, WebhookMessage
+from board.webhooks.worker import RETRY_DELAYS_S, WEBHOOKS_CHANNEL
 from tests.helpers import wait_for
-from tests.webhooks.support import PUBLIC_URL, attempts, messages
+from tests.webhooks.support import PUBLIC_URL, attempts, messages, new_card
 
 
 def test_creates_moves_edits_and_deletes_arrive_signed_as_history_records_them_filters_respected(
@@ -195,3 +197,36 @@ def test_metrics_count_attempts_and_show_the_queue(client, engine, receiver, add
     assert "board_webhook_queue_depth 1.0" in metrics
     oldest = next(line for line in metrics.splitlines() if line.startswith("board_webhook_oldest_undelivered_seconds"))
     assert 300 <= float(oldest.split()[1]) < 400
+
+
+def test_workers_are_rung_only_by_a_change_that_queued_a_message_once_for_all_its_endpoints(
+    client, engine, add_webhook, database_url
+):
+    add_webhook("deletions", kinds=["deleted"])
+    add_webhook("also deletions", kinds=["deleted"])
+    rung = []
+    with psycopg.connect(database_url.render_as_string(hide_password=False).replace("+psycopg", "")) as listener:
+        listener.autocommit = True
+        listener.execute(f"LISTEN {CHANGES_CHANNEL}")
+        listener.execute(f"LISTEN {WEBHOOKS_CHANNEL}")
+
+        card = new_card(client)  # no endpoint wants a creation
+        assert client.delete(f"/api/appointments/{card['id']}?version=1").status_code == 200
+
+        for notify in listener.notifies(timeout=10):
+            rung.append((notify.channel, notify.payload))
+            if notify.channel == WEBHOOKS_CHANNEL:
+                break
+    with engine.begin() as conn:
+        seqs = dict(
+            conn.execute(
+                select(AppointmentEvent.kind, AppointmentEvent.seq).where(AppointmentEvent.appointment_id == card["id"])
+            ).all()
+        )
+    shop_id, created_seq, deleted_seq = messages(engine)[0].shop_id, seqs["created"], seqs["deleted"]
+    assert rung == [
+        (CHANGES_CHANNEL, f"{shop_id}:{created_seq}"),
+        (CHANGES_CHANNEL, f"{shop_id}:{deleted_seq}"),
+        (WEBHOOKS_CHANNEL, f"{shop_id}:{deleted_seq}"),
+    ]
+    assert len(messages(engine)) == 2
