@@ -157,7 +157,8 @@ _INITIALS = (
 
 
 def _column(status: str) -> str:
-    # string_agg skips the NULLs: unlike FILTER, six of these can share one presorted input (the index's order).
+    # string_agg skips the NULLs; unlike six FILTERs, which each sorted their own cards, these six
+    # share one presorted input (the inner query's ORDER BY).
     cards = f"string_agg(CASE WHEN status = '{status}' THEN card END, ',' ORDER BY scheduled_at, id)"
     return f"""'{{"status":"{status}","cards":[', coalesce({cards}, ''), ']}}'"""
 
@@ -174,7 +175,8 @@ _TIMES = ("scheduled_at", "updated_at", "status_since")
 # and settings version as this statement saw them, which is what the body was built from.
 # OFFSET 0 keeps the inner query a query of its own: what it computes once per card (late_at,
 # the times' JSON) is read two or three times above it, which the planner would otherwise copy
-# and compute again at each place.
+# and compute again at each place. Its ORDER BY is the index's order once row security fixed
+# shop_id: the six string_aggs read it presorted, with no sort of their own.
 
 
 def _board_statement(collate: str):
@@ -201,6 +203,7 @@ WITH settings AS (
                a.status_since + (s.status_limits ->> a.status)::int * interval '1 minute' AS late_at {times}
         FROM appointments a LEFT JOIN settings s ON true
         WHERE a.scheduled_at >= :start AND a.scheduled_at < :end AND a.deleted_at IS NULL
+        ORDER BY a.scheduled_at, a.id
         OFFSET 0
     ) a
 )
