@@ -374,8 +374,10 @@ class Prepared:
 
     DIALECT = PGDialect_psycopg()
 
-    def __init__(self, statement: ClauseElement):
+    def __init__(self, statement: ClauseElement, *, binary: bool = False):
         self.statement = statement
+        # Rows in PostgreSQL's binary format: a bytea arrives as its bytes, not as hex text to decode.
+        self.binary = binary
         compiled = statement.compile(dialect=self.DIALECT)
         self.sql = compiled.string
         # The statement's own values (literals, bound defaults); a call's parameters are added to them.
@@ -385,7 +387,7 @@ class Prepared:
         """Run the statement in `conn` (its transaction, or autocommit); return its rows (attribute access)."""
         driver = conn.connection.driver_connection
         try:
-            with driver.cursor(row_factory=namedtuple_row) as cursor:
+            with driver.cursor(row_factory=namedtuple_row, binary=self.binary) as cursor:
                 cursor.execute(self.sql, {**self.params, **params})
                 return cursor.fetchall()
         except psycopg.Error as error:

@@ -1381,7 +1381,7 @@ def explain(engine, first: dt.date, last: dt.date) -> str:
     with engine.begin() as conn:
         statement = cards.BOARD_STATEMENTS[conn.dialect.server_version_info >= (18,)]
         conn.execute(text(f"SET LOCAL role {DEFAULT_DB_ROLE}"))
-        rows = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement.text), params).scalars()
+        rows = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement.statement.text), params).scalars()
         return "\n".join(rows)
 
 

@@ -132,19 +132,6 @@ def cards_on_days(engine: Engine, first: date, last: date, zone: ZoneInfo) -> li
         return conn.execute(statement).all()
 
 
-def _utc_iso(column: str) -> str:
-    # card_json.utc_iso's text from its opening quote up to its offset (the card's next piece begins
-    # with '+00:00"'): Python's isoformat in UTC, microseconds only when there are some. to_json of
-    # a timestamp gives "2026-06-15T07:00:00" or "...:00.73501" (trailing zeros trimmed): cut its
-    # closing quote and pad a shortened fraction to six digits. Half what to_char's formatting
-    # cost; the common lengths (no fraction, all six digits) take one call.
-    json = f"j_{column}"
-    return (
-        f"CASE octet_length({json}) WHEN 28 THEN left({json}, 27) WHEN 21 THEN left({json}, 20)"
-        f" ELSE rpad(left({json}, -1), 27, '0') END"
-    )
-
-
 # card_json.initials: each word's first character, uppercased, then ".", joined by spaces. The
 # builtin pg_unicode_fast collation (PostgreSQL 18) uppercases as Python does (full case mapping:
 # "ß" -> "SS") and its \s is Unicode's White_Space, the characters str.split() splits on in a
@@ -166,41 +153,31 @@ def _column(status: str) -> str:
 # concat() writes the columns once; a chain of || copied the growing text at each step (~10 ms of
 # 2.4 MB for 31 days).
 _COLUMNS = "concat('[', " + ", ',', ".join(_column(status) for status in STATUSES) + ", ']')"
-_TIMES = ("scheduled_at", "updated_at", "status_since")
 
-# The board's cards as JSON text in schemas.board_out's shape, built by PostgreSQL in one
-# statement: a card is text concatenated in the order of card_json.card_out plus "late", each
-# column its cards by time then id (the index's order). `late` is limits.lateness at :now; the
-# statement also tells the next instant a card turns late (late_from), and the shop's last_seq
-# and settings version as this statement saw them, which is what the body was built from.
-# OFFSET 0 keeps the inner query a query of its own: what it computes once per card (late_at,
-# the times' JSON) is read two or three times above it, which the planner would otherwise copy
-# and compute again at each place. Its ORDER BY is the index's order once row security fixed
-# shop_id: the six string_aggs read it presorted, with no sort of their own.
+# The board's cards as JSON text in schemas.board_out's shape, in one statement: each card is the
+# text its row keeps (card_head and card_tail, written with the card by migration 0014's trigger in
+# card_json.card_out's order) around its customer, then "late" (limits.lateness at :now); each
+# column its cards by time then id (the index's order). The statement also tells the next instant
+# a card turns late (late_from), and the shop's last_seq and settings version as this statement saw
+# them, which is what the body was built from.
+# OFFSET 0 keeps the inner query a query of its own: late_at, computed once per card there, is read
+# twice above it, which the planner would otherwise copy and compute again. Its ORDER BY is the
+# index's order once row security fixed shop_id: the six string_aggs read it presorted.
 
 
 def _board_statement(collate: str):
     initials = _INITIALS.format(collate=collate)
-    times = "".join(f", to_json(a.{name} AT TIME ZONE INTERVAL '0')::text AS j_{name}" for name in _TIMES)
     return text(f"""
 WITH settings AS (
     SELECT status_limits, display_initials, version FROM shop_settings
 ), cards AS (
     SELECT a.id, a.status, a.scheduled_at, a.late_at,
-           concat('{{"id":', a.id,
-                  ',"title":', to_json(a.title),
-                  ',"customer":', to_json(CASE WHEN :initials_when_asked AND a.display_initials
-                                               THEN {initials} ELSE a.customer END),
-                  ',"scheduled_at":', {_utc_iso("scheduled_at")},
-                  '+00:00","notes":', coalesce(to_json(a.notes)::text, 'null'),
-                  ',"status":"', a.status,
-                  '","version":', a.version,
-                  ',"updated_at":', {_utc_iso("updated_at")},
-                  '+00:00","status_since":', {_utc_iso("status_since")},
-                  '+00:00","late":', CASE WHEN a.late_at <= :now THEN 'true' ELSE 'false' END, '}}') AS card
+           concat(a.card_head,
+                  to_json(CASE WHEN :initials_when_asked AND a.display_initials THEN {initials} ELSE a.customer END),
+                  a.card_tail, CASE WHEN a.late_at <= :now THEN 'true' ELSE 'false' END, '}}') AS card
     FROM (
-        SELECT a.id, a.title, a.customer, a.notes, a.status, a.version, a.scheduled_at, s.display_initials,
-               a.status_since + (s.status_limits ->> a.status)::int * interval '1 minute' AS late_at {times}
+        SELECT a.id, a.customer, a.card_head, a.card_tail, a.status, a.scheduled_at, s.display_initials,
+               a.status_since + (s.status_limits ->> a.status)::int * interval '1 minute' AS late_at
         FROM appointments a LEFT JOIN settings s ON true
         WHERE a.scheduled_at >= :start AND a.scheduled_at < :end AND a.deleted_at IS NULL
         ORDER BY a.scheduled_at, a.id
@@ -210,12 +187,18 @@ WITH settings AS (
 SELECT (SELECT last_seq FROM shops WHERE id = {CURRENT_SHOP_SQL}) AS last_seq,
        coalesce((SELECT version FROM settings), 0) AS settings_version,
        min(late_at) FILTER (WHERE late_at > :now) AS late_from,
-       {_COLUMNS} AS columns
+       textsend({_COLUMNS}) AS columns
 FROM cards
 """)
 
 
-BOARD_STATEMENTS = {True: _board_statement("COLLATE pg_unicode_fast"), False: _board_statement("")}
+# Prepared: SQLAlchemy's result handling alone cost about 1.5 ms of a 31-day board's 2.4 MB. The
+# columns come as bytea (textsend: the text's own UTF-8 bytes) in binary format: as text, psycopg
+# decoded the 2.4 MB and the body encoded them again (about 1.5 ms more).
+BOARD_STATEMENTS = {
+    True: Prepared(_board_statement("COLLATE pg_unicode_fast"), binary=True),
+    False: Prepared(_board_statement(""), binary=True),
+}
 
 
 @dataclass(frozen=True)
@@ -241,6 +224,5 @@ def board_cards(
     params = {"start": start, "end": end, "now": now, "initials_when_asked": initials_when_asked}
     with one_statement(engine) as conn:
         statement = BOARD_STATEMENTS[conn.dialect.server_version_info >= (18,)]
-        row = conn.execute(statement, params).one()
-    # Text, not bytea: psycopg reads a bytea result as hex, twice its size, and decodes it.
-    return BoardCards(row.columns.encode(), row.last_seq, row.settings_version, row.late_from)
+        row = statement.one(conn, params)
+    return BoardCards(row.columns, row.last_seq, row.settings_version, row.late_from)

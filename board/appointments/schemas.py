@@ -141,7 +141,8 @@ board_query = BoardQuery()
 def board_body(first: date, last: date, timezone: str, columns: bytes) -> bytes:
     """The board's answer in its envelope, around the columns PostgreSQL built (cards.board_cards), as board_out shapes it."""
     head = json.dumps({"from": first.isoformat(), "to": last.isoformat(), "timezone": timezone}, separators=(",", ":"))
-    return b'{"ok":true,"data":' + head[:-1].encode() + b',"columns":' + columns + b"}}\n"
+    # One copy of the columns (a 31-day board's are 2.4 MB): `+` would copy them at every step.
+    return b"".join((b'{"ok":true,"data":', head[:-1].encode(), b',"columns":', columns, b"}}\n"))
 
 
 def board_out(first: date, last: date, timezone: str, rows, late=lambda row: False, initials: bool = False) -> dict:

@@ -52,3 +52,39 @@ def test_the_board_postgresql_builds_equals_the_python_shape(app, engine, initia
     late = {card["id"]: card["late"] for card in expected["columns"][0]["cards"]}
     assert [late[card.id] for card in made] == [True, False, False, True]
     assert built.late_from == min(row.status_since for row in rows if row.id == made[2].id) + timedelta(minutes=30)
+
+
+def test_the_board_shows_each_card_as_it_is_after_every_kind_of_write(client):
+    def board_card(card_id: int) -> dict | None:
+        answer = client.get(f"/api/board?from={DAY}&to={DAY}")
+        assert answer.status_code == 200
+        found = [card for column in answer.get_json()["data"]["columns"] for card in column["cards"]]
+        return next((card for card in found if card["id"] == card_id), None)
+
+    def as_read(card_id: int) -> dict:
+        return {**client.get(f"/api/appointments/{card_id}").get_json()["data"], "late": False}
+
+    created = client.post(
+        "/api/appointments",
+        json={"title": "Brakes", "customer": "Ada", "scheduled_at": f"{DAY}T09:00:00.120000+00:00"},
+    ).get_json()["data"]
+    card_id = created["id"]
+    assert board_card(card_id) == as_read(card_id)
+
+    writes = [
+        ("post", "move", {"status": "IN_PROGRESS"}),
+        ("patch", "", {"title": 'Brakes "front"'}),
+        ("patch", "", {"customer": "Ada Lovelace", "notes": "call first\nthen start"}),
+        ("patch", "", {"scheduled_at": f"{DAY}T10:30:00+00:00"}),
+        ("post", "move", {"status": "READY"}),
+    ]
+    for version, (method, path, body) in enumerate(writes, start=1):
+        answer = getattr(client, method)(
+            f"/api/appointments/{card_id}/{path}".rstrip("/"), json={**body, "version": version}
+        )
+        assert answer.status_code == 200, answer.get_json()
+        assert board_card(card_id) == as_read(card_id)
+    assert as_read(card_id)["version"] == 6
+
+    assert client.delete(f"/api/appointments/{card_id}?version=6").status_code == 200
+    assert board_card(card_id) is None

@@ -5,7 +5,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DataError, DBAPIError
 
 from board.accounts.identity import SESSION_LOOKUP, TOKEN_LOOKUP
-from board.appointments.cards import CREATE, DELETE, _edit_statement
+from board.appointments.cards import BOARD_STATEMENTS, CREATE, DELETE, _edit_statement
 from board.appointments.changes import READ_CARD
 from board.appointments.moves import MOVE
 from board.db import Prepared, acting_for, one_statement
@@ -21,6 +21,8 @@ HOT = {
     "move": MOVE,
     "edit": EVERY_EDIT,
     "delete": DELETE.statement,
+    "board": BOARD_STATEMENTS[True],
+    "board before PostgreSQL 18": BOARD_STATEMENTS[False],
 }
 
 
