@@ -100,9 +100,10 @@ class Appointment(Base):
     status_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # A deleted card keeps its row, so its history stays readable; nothing else sees it.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # The card's JSON text around its customer, written by a trigger at every write (migration 0014):
+    # The card's JSON text around its customer and notes, written by a trigger at every write (migration 0014):
     # what the board is read from (board.appointments.cards). Never set by the service.
     card_head: Mapped[str] = mapped_column(Text, deferred=True)
+    card_mid: Mapped[str] = mapped_column(Text, deferred=True)
     card_tail: Mapped[str] = mapped_column(Text, deferred=True)
 
     __table_args__ = (

@@ -2,11 +2,13 @@
 
 GET /api/board for 31 days (9,300 cards) spent about 25 ms of PostgreSQL's time turning each
 row into JSON text (issue 18: p95 under 30 ms). A BEFORE INSERT OR UPDATE trigger now writes the
-card's text into the row as it is written, in card_json.card_out's shape and order, in two pieces
-around the customer (a wall display may show initials instead): card_head is '{"id":..,"title":..,
-"customer":' and card_tail ',"scheduled_at":..,"status_since":"..","late":'. The board adds the
-customer, whether the card is late, and '}' (board.appointments.cards). Every write of a card runs
-the trigger, so the text cannot fall behind the row; the existing rows are written once here.
+card's text into the row as it is written, in card_json.card_out's shape and order, in three
+pieces around the customer (a wall display may show initials instead) and the notes (kept once:
+a second copy of long notes pushed rows past TOAST's threshold, and every read paid to decompress
+them): card_head is '{"id":..,"title":..,"customer":', card_mid ',"scheduled_at":"..","notes":'
+and card_tail ',"status":..,"status_since":"..","late":'. The board adds the customer, the notes,
+whether the card is late, and '}' (board.appointments.cards). Every write of a card runs the
+trigger, so the text cannot fall behind the row; the existing rows are written once here.
 
 Times as Python's isoformat in UTC (card_json.utc_iso): microseconds only when there are some.
 to_json of a timestamp trims a fraction's trailing zeros ("...:00.7350"), so a shortened fraction
@@ -51,9 +53,8 @@ DECLARE
     since text := to_json(NEW.status_since AT TIME ZONE INTERVAL '0')::text;
 BEGIN
     NEW.card_head := concat('{{"id":', NEW.id, ',"title":', to_json(NEW.title), ',"customer":');
+    NEW.card_mid := concat(',"scheduled_at":', {iso("scheduled")}, '+00:00","notes":');
     NEW.card_tail := concat(
-        ',"scheduled_at":', {iso("scheduled")},
-        '+00:00","notes":', coalesce(to_json(NEW.notes)::text, 'null'),
         ',"status":"', NEW.status,
         '","version":', NEW.version,
         ',"updated_at":', {iso("updated")},
@@ -66,6 +67,7 @@ $$"""
 
 def upgrade() -> None:
     op.add_column("appointments", sa.Column("card_head", sa.Text(), nullable=True))
+    op.add_column("appointments", sa.Column("card_mid", sa.Text(), nullable=True))
     op.add_column("appointments", sa.Column("card_tail", sa.Text(), nullable=True))
     op.execute(CARD_TEXT)
     op.execute("""
@@ -73,6 +75,7 @@ CREATE TRIGGER card_text BEFORE INSERT OR UPDATE ON appointments
 FOR EACH ROW EXECUTE FUNCTION board_card_text()""")
     op.execute("UPDATE appointments SET title = title")
     op.alter_column("appointments", "card_head", nullable=False)
+    op.alter_column("appointments", "card_mid", nullable=False)
     op.alter_column("appointments", "card_tail", nullable=False)
 
 
@@ -80,4 +83,5 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER card_text ON appointments")
     op.execute("DROP FUNCTION board_card_text()")
     op.drop_column("appointments", "card_tail")
+    op.drop_column("appointments", "card_mid")
     op.drop_column("appointments", "card_head")

@@ -155,11 +155,11 @@ def _column(status: str) -> str:
 _COLUMNS = "concat('[', " + ", ',', ".join(_column(status) for status in STATUSES) + ", ']')"
 
 # The board's cards as JSON text in schemas.board_out's shape, in one statement: each card is the
-# text its row keeps (card_head and card_tail, written with the card by migration 0014's trigger in
-# card_json.card_out's order) around its customer, then "late" (limits.lateness at :now); each
-# column its cards by time then id (the index's order). The statement also tells the next instant
-# a card turns late (late_from), and the shop's last_seq and settings version as this statement saw
-# them, which is what the body was built from.
+# text its row keeps (card_head, card_mid and card_tail, written with the card by migration 0014's
+# trigger in card_json.card_out's order) around its customer and notes, then "late"
+# (limits.lateness at :now); each column its cards by time then id (the index's order). The
+# statement also tells the next instant a card turns late (late_from), and the shop's last_seq and
+# settings version as this statement saw them, which is what the body was built from.
 # OFFSET 0 keeps the inner query a query of its own: late_at, computed once per card there, is read
 # twice above it, which the planner would otherwise copy and compute again. Its ORDER BY is the
 # index's order once row security fixed shop_id: the six string_aggs read it presorted.
@@ -174,9 +174,10 @@ WITH settings AS (
     SELECT a.id, a.status, a.scheduled_at, a.late_at,
            concat(a.card_head,
                   to_json(CASE WHEN :initials_when_asked AND a.display_initials THEN {initials} ELSE a.customer END),
+                  a.card_mid, coalesce(to_json(a.notes)::text, 'null'),
                   a.card_tail, CASE WHEN a.late_at <= :now THEN 'true' ELSE 'false' END, '}}') AS card
     FROM (
-        SELECT a.id, a.customer, a.card_head, a.card_tail, a.status, a.scheduled_at, s.display_initials,
+        SELECT a.id, a.customer, a.notes, a.card_head, a.card_mid, a.card_tail, a.status, a.scheduled_at, s.display_initials,
                a.status_since + (s.status_limits ->> a.status)::int * interval '1 minute' AS late_at
         FROM appointments a LEFT JOIN settings s ON true
         WHERE a.scheduled_at >= :start AND a.scheduled_at < :end AND a.deleted_at IS NULL

@@ -3,7 +3,12 @@
 A route marks itself `@few_at_once(when=...)` beside its `@requires`. Each credential (an API token, or a
 signed-in session: two tabs of one session share, two tokens of one account do not) may have
 BOARD_READS_PER_CREDENTIAL such reads running at once; one more is refused at once, before its
-query runs, with 429 too_many_requests and Retry-After: 1.
+query runs, with 429 too_many_requests and Retry-After: 1. A read holds its place until its answer
+is made, compressing included (a 31-day board's gzip costs more CPU than its query): given back when
+the request ends, after every after_request hook. And after each, the credential's next one waits as
+long as that one took, holding its place (so it is not refused, but others of the credential's are):
+one client's reads take at most half of a worker's time, however fast they are (a faster board had
+let one viewer's 20 parallel readers slow everyone's moves more, not less).
 
 The count lives in each worker process (a dict under a lock: no database round trip, nothing
 left behind by a crashed worker), so across Granian's BOARD_WORKERS processes one credential
@@ -11,11 +16,12 @@ holds at most BOARD_READS_PER_CREDENTIAL x BOARD_WORKERS of them.
 """
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from board.accounts.identity import Identity
 from board.accounts.permissions import current_identity
@@ -25,22 +31,32 @@ from board.errors import TooManyRequests
 class RunningReads:
     """How many marked reads each credential has running in this process."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic):
         self.limit = limit
+        self.clock = clock
         self._lock = threading.Lock()
         self._running: Counter = Counter()
+        # When each credential's last read ended and when it may read again (as long again after).
+        self._resting: dict[tuple, float] = {}
 
-    def enter(self, credential: tuple) -> None:
+    def enter(self, credential: tuple) -> float:
+        """Take a place for a read of `credential`'s, or raise TooManyRequests; return how long it must rest first."""
+        now = self.clock()
         with self._lock:
             if self._running[credential] >= self.limit:
                 raise TooManyRequests()
             self._running[credential] += 1
+            if len(self._resting) > 1000:
+                self._resting = {held: until for held, until in self._resting.items() if until > now}
+            return max(0.0, self._resting.get(credential, now) - now)
 
-    def leave(self, credential: tuple) -> None:
+    def leave(self, credential: tuple, began: float) -> None:
+        now = self.clock()
         with self._lock:
             self._running[credential] -= 1
             if self._running[credential] <= 0:
                 del self._running[credential]
+            self._resting[credential] = max(self._resting.get(credential, now), now + (now - began))
 
 
 def credential_of(identity: Identity) -> tuple:
@@ -61,16 +77,24 @@ def few_at_once(when: Callable[[], bool]) -> Callable:
                 return view(*args, **kwargs)
             reads: RunningReads = current_app.extensions["board.running_reads"]
             credential = credential_of(current_identity())
-            reads.enter(credential)
-            try:
-                return view(*args, **kwargs)
-            finally:
-                reads.leave(credential)
+            rest = reads.enter(credential)
+            g.board_read_held = (credential, reads.clock() + rest)  # given back once the answer is made
+            if rest:
+                time.sleep(rest)
+            return view(*args, **kwargs)
 
         return limited
 
     return mark
 
 
+def give_back_read(error: BaseException | None = None) -> None:
+    """At the end of the request (a teardown: after the answer was compressed), give its read's place back."""
+    held = g.pop("board_read_held", None)
+    if held is not None:
+        current_app.extensions["board.running_reads"].leave(*held)
+
+
 def init_app(app: Flask) -> None:
     app.extensions["board.running_reads"] = RunningReads(app.config["BOARD_READS_PER_CREDENTIAL"])
+    app.teardown_request(give_back_read)

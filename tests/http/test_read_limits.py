@@ -1,12 +1,17 @@
 """One credential may run only a few board reads at once; the rest get 429 at once, and others are unaffected."""
 
 import threading
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
+import flask_compress
 import pytest
 
 from board.appointments import cards
-from tests.factories import UserFactory, token_for
+from board.errors import TooManyRequests
+from board.http.limits import RunningReads
+from tests.factories import AppointmentFactory, UserFactory, token_for
 from tests.helpers import http_json, serving
 
 LIMIT = 2
@@ -44,7 +49,13 @@ REAL_BOARD_CARDS = cards.board_cards
 @pytest.fixture
 def limited_app(make_app, app):
     # `app` empties the tables and binds the factories; this one has the limit under test.
-    return make_app(BOARD_READS_PER_CREDENTIAL=LIMIT)
+    return without_rests(make_app(BOARD_READS_PER_CREDENTIAL=LIMIT))
+
+
+def without_rests(app):
+    """On a clock that stands still every read takes no time, so none rests before the next (tested on its own)."""
+    app.extensions["board.running_reads"].clock = lambda: 0.0
+    return app
 
 
 def bearer(token: str) -> dict:
@@ -99,7 +110,7 @@ def test_one_day_boards_are_not_counted(make_app, app, monkeypatch):
 
 
 def test_a_failed_read_gives_its_place_back(make_app, app, monkeypatch):
-    limited = make_app(BOARD_READS_PER_CREDENTIAL=1)
+    limited = without_rests(make_app(BOARD_READS_PER_CREDENTIAL=1))
     client = limited.test_client()
     headers = bearer(token_for(UserFactory(role="viewer")))
     failing = True
@@ -125,3 +136,60 @@ def test_reads_per_credential_must_be_at_least_one(make_app):
 
     with pytest.raises(ConfigError, match="BOARD_READS_PER_CREDENTIAL"):
         make_app(BOARD_READS_PER_CREDENTIAL=0)
+
+
+def test_a_read_keeps_its_place_until_its_answer_is_compressed(make_app, app, monkeypatch):
+    limited = without_rests(make_app(BOARD_READS_PER_CREDENTIAL=1))
+    for day in range(1, 11):
+        AppointmentFactory(scheduled_at=datetime(2026, 3, day, 9, tzinfo=UTC), notes="brake pads " * 20)
+    token = token_for(UserFactory(role="viewer"), label="reader")
+    compressing, finish = threading.Event(), threading.Event()
+
+    def held_compress(app, data, algorithm):
+        compressing.set()
+        assert finish.wait(timeout=30), "the test never let the compression finish"
+        return REAL_COMPRESS(app, data, algorithm)
+
+    monkeypatch.setattr(flask_compress.flask_compress, "_compress_data", held_compress)
+    gzip = {**bearer(token), "Accept-Encoding": "gzip"}
+    with serving(limited) as url, ThreadPoolExecutor(1) as pool:
+        first = pool.submit(http_raw, url + BOARD, gzip)
+        assert compressing.wait(timeout=30), "the first read was never compressed"
+        while_compressing = http_json("GET", url + BOARD, headers=bearer(token))
+        finish.set()
+        assert first.result(timeout=30)[0] == 200
+        after = http_json("GET", url + BOARD, headers=bearer(token))
+
+    assert while_compressing[0] == 429
+    assert after[0] == 200
+
+
+REAL_COMPRESS = flask_compress.flask_compress._compress_data
+
+
+def http_raw(url: str, headers: dict) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.read()
+
+
+def test_after_a_read_a_credential_rests_as_long_as_it_took_holding_its_place_and_others_do_not():
+    now = [100.0]
+    reads = RunningReads(limit=1, clock=lambda: now[0])
+    reader, other = ("token", 1), ("token", 2)
+
+    assert reads.enter(reader) == 0.0
+    now[0] = 100.5
+    reads.leave(reader, 100.0)  # took 0.5 s: rests until 101.0
+    now[0] = 100.9
+    rest = reads.enter(reader)
+    with pytest.raises(TooManyRequests):
+        reads.enter(reader)  # its place is held while it rests
+    assert reads.enter(other) == 0.0
+    reads.leave(other, 100.9)
+    now[0] = 101.5
+    reads.leave(reader, 101.0)
+    now[0] = 102.0
+
+    assert rest == pytest.approx(0.1)
+    assert reads.enter(reader) == pytest.approx(0.0)  # rested until 102.0 after its 0.5 s read
