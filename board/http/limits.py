@@ -5,10 +5,12 @@ signed-in session: two tabs of one session share, two tokens of one account do n
 BOARD_READS_PER_CREDENTIAL such reads running at once; one more is refused at once, before its
 query runs, with 429 too_many_requests and Retry-After: 1. A read holds its place until its answer
 is made, compressing included (a 31-day board's gzip costs more CPU than its query): given back when
-the request ends, after every after_request hook. And after each, the credential's next one waits as
-long as that one took, holding its place (so it is not refused, but others of the credential's are):
-one client's reads take at most half of a worker's time, however fast they are (a faster board had
-let one viewer's 20 parallel readers slow everyone's moves more, not less).
+the request ends, after every after_request hook. A credential that asked for more at once than it
+may (it was refused in the last PUSHING_S) rests after each read: its next one there first waits as
+long as the last one took, holding its place (so it is not refused, but others of the credential's are). Such a client's
+reads take at most half of a worker's time however fast they are (a faster board had let one
+viewer's 20 parallel readers slow everyone's moves more, not less); one reading one board after
+another is never slowed.
 
 The count lives in each worker process (a dict under a lock: no database round trip, nothing
 left behind by a crashed worker), so across Granian's BOARD_WORKERS processes one credential
@@ -27,6 +29,9 @@ from board.accounts.identity import Identity
 from board.accounts.permissions import current_identity
 from board.errors import TooManyRequests
 
+# A credential refused this recently is asking for more than its share: its reads rest.
+PUSHING_S = 10.0
+
 
 class RunningReads:
     """How many marked reads each credential has running in this process."""
@@ -36,7 +41,8 @@ class RunningReads:
         self.clock = clock
         self._lock = threading.Lock()
         self._running: Counter = Counter()
-        # When each credential's last read ended and when it may read again (as long again after).
+        # When each credential was last refused, and when each resting one may read again.
+        self._refused: dict[tuple, float] = {}
         self._resting: dict[tuple, float] = {}
 
     def enter(self, credential: tuple) -> float:
@@ -44,10 +50,12 @@ class RunningReads:
         now = self.clock()
         with self._lock:
             if self._running[credential] >= self.limit:
+                self._refused[credential] = now
                 raise TooManyRequests()
             self._running[credential] += 1
-            if len(self._resting) > 1000:
+            if len(self._resting) + len(self._refused) > 1000:
                 self._resting = {held: until for held, until in self._resting.items() if until > now}
+                self._refused = {held: at for held, at in self._refused.items() if at > now - PUSHING_S}
             return max(0.0, self._resting.get(credential, now) - now)
 
     def leave(self, credential: tuple, began: float) -> None:
@@ -56,7 +64,8 @@ class RunningReads:
             self._running[credential] -= 1
             if self._running[credential] <= 0:
                 del self._running[credential]
-            self._resting[credential] = max(self._resting.get(credential, now), now + (now - began))
+            if self._refused.get(credential, now - PUSHING_S) > now - PUSHING_S:
+                self._resting[credential] = max(self._resting.get(credential, now), now + (now - began))
 
 
 def credential_of(identity: Identity) -> tuple:

@@ -173,23 +173,32 @@ def http_raw(url: str, headers: dict) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def test_after_a_read_a_credential_rests_as_long_as_it_took_holding_its_place_and_others_do_not():
+def test_a_credential_refused_while_reading_then_rests_as_long_as_its_read_took_holding_its_place():
     now = [100.0]
     reads = RunningReads(limit=1, clock=lambda: now[0])
-    reader, other = ("token", 1), ("token", 2)
+    pushing, sequential = ("token", 1), ("token", 2)
 
-    assert reads.enter(reader) == 0.0
+    assert reads.enter(sequential) == 0.0
     now[0] = 100.5
-    reads.leave(reader, 100.0)  # took 0.5 s: rests until 101.0
-    now[0] = 100.9
-    rest = reads.enter(reader)
-    with pytest.raises(TooManyRequests):
-        reads.enter(reader)  # its place is held while it rests
-    assert reads.enter(other) == 0.0
-    reads.leave(other, 100.9)
-    now[0] = 101.5
-    reads.leave(reader, 101.0)
-    now[0] = 102.0
+    reads.leave(sequential, 100.0)
+    assert reads.enter(sequential) == 0.0  # never refused: never rests
+    reads.leave(sequential, 100.5)
 
-    assert rest == pytest.approx(0.1)
-    assert reads.enter(reader) == pytest.approx(0.0)  # rested until 102.0 after its 0.5 s read
+    assert reads.enter(pushing) == 0.0
+    with pytest.raises(TooManyRequests):
+        reads.enter(pushing)  # asked for a second at once
+    now[0] = 101.0
+    reads.leave(pushing, 100.5)  # took 0.5 s: rests until 101.5
+    now[0] = 101.4
+    rest = reads.enter(pushing)
+    with pytest.raises(TooManyRequests):
+        reads.enter(pushing)  # its place is held while it rests
+    now[0] = 102.0
+    reads.leave(pushing, 101.5)  # refused at 101.4: rests until 102.5
+    now[0] = 102.1
+    second_rest = reads.enter(pushing)
+    now[0] = 112.0
+    reads.leave(pushing, 102.5)  # last refused at 101.4, more than PUSHING_S ago: no more rests
+
+    assert (rest, second_rest) == (pytest.approx(0.1), pytest.approx(0.4))
+    assert reads.enter(pushing) == 0.0
