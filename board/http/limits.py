@@ -6,11 +6,11 @@ BOARD_READS_PER_CREDENTIAL such reads running at once; one more is refused at on
 query runs, with 429 too_many_requests and Retry-After: 1. A read holds its place until its answer
 is made, compressing included (a 31-day board's gzip costs more CPU than its query): given back when
 the request ends, after every after_request hook. A credential that asked for more at once than it
-may (it was refused in the last PUSHING_S) rests after each read: its next one there first waits as
-long as the last one took, holding its place (so it is not refused, but others of the credential's are). Such a client's
-reads take at most half of a worker's time however fast they are (a faster board had let one
-viewer's 20 parallel readers slow everyone's moves more, not less); one reading one board after
-another is never slowed.
+may (it was refused in the last PUSHING_S) rests after each read: its next one there first waits
+as long as the last one took, holding its place (so it is not refused, but others of the
+credential's are). Such a client's reads take at most half of a worker's time however fast they
+are (a faster board had let one viewer's 20 parallel readers slow everyone's moves more, not
+less); one reading one board after another is never slowed.
 
 The count lives in each worker process (a dict under a lock: no database round trip, nothing
 left behind by a crashed worker), so across Granian's BOARD_WORKERS processes one credential
