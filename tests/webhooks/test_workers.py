@@ -112,7 +112,7 @@ def test_two_workers_deliver_every_event_of_500_concurrent_changes_once_and_a_hu
             mover.join()
         assert failures == []
 
-        assert wait_for(lambda: len(receiver.ids("all")) == 500 and len(receiver.ids("moves")) == 490, 90), (
+        assert wait_for(lambda: len(receiver.ids("all")) == 500 and len(receiver.ids("moves")) == 490, 180), (
             len(receiver.ids("all")),
             len(receiver.ids("moves")),
         )
