@@ -44,6 +44,7 @@ const el = {
 
 let account = null; // { id, username, name, role, shop: { slug, name, timezone } } while signed in
 let sessionCount = 0; // answers that arrive after their session ended are dropped
+let signingOut = false;
 let state = board.emptyState();
 let etag = null;
 let loadCount = 0; // only the newest load's answer is shown
@@ -162,7 +163,8 @@ async function refreshAccount() {
 // The session is over (signed out here or elsewhere, a disabled account): never a broken board.
 function endSession(message) {
   if (!account) return; // several answers can report the same end
-  showSignedOut(message);
+  // A refresh can hear 401 between the server ending the session and the sign-out's own answer.
+  showSignedOut(signingOut ? SIGNED_OUT_MESSAGE : message);
 }
 
 function showSignedOut(message) {
@@ -188,7 +190,9 @@ function showSignedOut(message) {
 
 async function onSignOut() {
   el.signOut.disabled = true;
+  signingOut = true;
   await signOut();
+  signingOut = false;
   el.signOut.disabled = false;
   // Whatever the answer, this page is signed out; a session the server still holds ends on its own.
   endSession(SIGNED_OUT_MESSAGE);

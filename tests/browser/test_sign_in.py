@@ -83,6 +83,25 @@ def test_sign_out_shows_the_form_and_the_old_cookie_no_longer_works(page, new_pa
     assert replay.json()["error"]["code"] == "unauthenticated"
 
 
+def test_a_401_heard_while_signing_out_is_taken_for_this_sign_out_not_a_session_ended_elsewhere(
+    new_page, live_server, staff_account
+):
+    board = BoardPage(new_page(), live_server, staff_account).open(refresh_ms=300, live=False)
+    page = board.page
+    held = []
+    # The server ends the session at once; the page hears its answer only once a refresh got 401.
+    page.route("**/api/session", lambda route: held.append((route, route.fetch())))
+
+    with page.expect_response(lambda response: "/api/board" in response.url and response.status == 401):
+        page.get_by_role("button", name="Sign out").click()
+    route, answer = held[0]
+    route.fulfill(response=answer)
+
+    expect(board.sign_in_form()).to_be_visible()
+    expect(page.locator("#sign-in-message")).to_have_text("You are signed out.")
+    assert answer.status == 200
+
+
 def test_signing_out_elsewhere_sends_the_open_page_to_the_sign_in_form(new_page, live_server, staff_account):
     oil = card(9, title="Oil change")
     board = BoardPage(new_page(), live_server, staff_account).open(refresh_ms=300)
