@@ -133,22 +133,24 @@ def stored_card(engine, appointment_id: int):
 def counting_statements(fragment: str):
     """Count the statements this process sends through psycopg whose SQL contains `fragment`.
 
-    Counted at psycopg's cursor, under SQLAlchemy: the hot statements (board.db.Prepared) skip
-    SQLAlchemy's execution layer and its events.
+    Counted where psycopg's cursor turns each statement into what it sends (its private
+    _convert_query), under SQLAlchemy: the hot statements (board.db.Prepared) skip SQLAlchemy's
+    execution layer and its events, and a transaction's first statement skips psycopg's execute
+    (board.db.cursor_in_shop).
     """
     seen = []
-    execute = psycopg.Cursor.execute
+    convert = psycopg.Cursor._convert_query
 
-    def counted(cursor, query, params=None, **kwargs):
+    def counted(cursor, query, params=None):
         if isinstance(query, str) and fragment in query:
             seen.append(query)
-        return execute(cursor, query, params, **kwargs)
+        return convert(cursor, query, params)
 
-    psycopg.Cursor.execute = counted
+    psycopg.Cursor._convert_query = counted
     try:
         yield seen
     finally:
-        psycopg.Cursor.execute = execute
+        psycopg.Cursor._convert_query = convert
 
 
 def http_json(

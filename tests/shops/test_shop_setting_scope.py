@@ -3,8 +3,10 @@
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from board.db import QUEUES_COMMANDS, as_operator, one_statement
+from board.db import SENDS_BEHIND_SETTINGS, as_operator, cursor_in_shop, one_statement
+from board.sqlstates import sqlstate_of
 
 SEEN = "SELECT coalesce(current_setting('board.shop_id', true), ''), current_user, session_user"
 
@@ -36,6 +38,42 @@ def test_an_operators_statement_runs_as_the_login_role_and_the_next_as_the_servi
     assert tuple(next_one[:2]) == ("1", "board_app")
 
 
-def test_the_settings_go_out_queued_behind_the_statement_as_psycopg_queues_its_own_commands():
-    # board.db relies on a private psycopg method for this; a psycopg without it would only be slower.
-    assert QUEUES_COMMANDS
+def test_the_settings_go_out_in_one_write_with_the_statement_built_of_psycopgs_own_pieces():
+    # board.db relies on private psycopg methods for this; a psycopg without them would only be slower.
+    assert SENDS_BEHIND_SETTINGS
+
+
+@pytest.mark.parametrize("in_a_transaction", [False, True], ids=["autocommit", "transaction"])
+def test_a_first_statement_that_fails_raises_its_own_error_and_leaves_the_connection_usable(engine, in_a_transaction):
+    with engine.connect() if in_a_transaction else one_statement(engine) as conn:
+        with pytest.raises(DBAPIError) as refused:
+            conn.execute(text("SELECT 1 / 0"))
+        if in_a_transaction:
+            conn.rollback()
+        after = tuple(conn.execute(text(SEEN)).one())
+
+    assert sqlstate_of(refused.value) == "22012"
+    assert after[:2] == ("1", "board_app")
+
+
+def test_a_statement_run_often_is_prepared_on_the_server_as_psycopg_prepares_it(engine):
+    statement = text("SELECT CAST(:n AS int) * 7")
+    with one_statement(engine) as conn:
+        threshold = conn.connection.driver_connection.prepare_threshold
+        answers = [conn.execute(statement, {"n": n}).scalar() for n in range(threshold + 2)]
+        prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+
+    assert answers == [7 * n for n in range(threshold + 2)]
+    assert [found for found in prepared if "* 7" in found] == ["SELECT CAST($1 AS int) * 7"]
+
+
+def test_settings_the_server_refuses_raise_their_error_and_the_statement_behind_them_does_not_run(database_url):
+    conninfo = database_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    refused_role = cursor_in_shop("no_such_role", pooled=True, lock_timeout_ms=1000, statement_timeout_ms=1000)
+    with psycopg.connect(conninfo, autocommit=True, cursor_factory=refused_role) as conn:
+        psycopg.Cursor(conn).execute("CREATE TEMPORARY SEQUENCE probe")
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            conn.execute("SELECT nextval('probe')")
+        drawn = psycopg.Cursor(conn).execute("SELECT is_called FROM probe").fetchone()
+
+    assert drawn == (False,)
