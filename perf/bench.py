@@ -255,6 +255,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+WEBHOOK_WORKER_STARTED = '"message": "webhook worker started"'
+
+
 def start_app_server(url, logfile, settings: dict | None = None, port: int | None = None):
     port = port or free_port()
     env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
@@ -267,12 +270,20 @@ def start_app_server(url, logfile, settings: dict | None = None, port: int | Non
         stdout=logfile,
         stderr=logfile,
     )
+    from board.serving import DEFAULT_WEBHOOK_WORKERS
+
     workers = int(env.get("BOARD_WORKERS", "2"))
+    webhook_workers = int(env.get("BOARD_WEBHOOK_WORKERS", DEFAULT_WEBHOOK_WORKERS))
+    log_path = Path(logfile.name)
+    webhook_workers_before = log_path.read_text().count(WEBHOOK_WORKER_STARTED)
     for _ in range(200):
         try:
             status, _ = get(port, "/healthz")
-            # Wait for every worker, so that the CPU counts of the first run include them all.
-            if status == 200 and len(psutil.Process(process.pid).children()) >= workers:
+            # Wait for every worker, the webhook workers' start-up (about 1 s of CPU each) included,
+            # so that the first run's CPU counts them all and none's start-up.
+            started = log_path.read_text().count(WEBHOOK_WORKER_STARTED) - webhook_workers_before
+            children = len(psutil.Process(process.pid).children())
+            if status == 200 and children >= workers + webhook_workers and started >= webhook_workers:
                 return process, port
         except OSError:
             pass
