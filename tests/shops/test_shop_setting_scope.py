@@ -77,3 +77,17 @@ def test_settings_the_server_refuses_raise_their_error_and_the_statement_behind_
         drawn = psycopg.Cursor(conn).execute("SELECT is_called FROM probe").fetchone()
 
     assert drawn == (False,)
+
+
+@pytest.mark.parametrize("in_a_transaction", [False, True], ids=["autocommit", "transaction"])
+def test_executemany_first_in_its_transaction_runs_each_statement_in_the_shop(engine, in_a_transaction):
+    with engine.connect() if in_a_transaction else one_statement(engine) as conn:
+        with conn.connection.driver_connection.cursor() as cursor:
+            cursor.executemany(
+                "SELECT %s::int, current_setting('board.shop_id', true), current_user", [(1,), (2,)], returning=True
+            )
+            seen = [cursor.fetchone()]
+            while cursor.nextset():
+                seen.append(cursor.fetchone())
+
+    assert seen == [(1, "1", "board_app"), (2, "1", "board_app")]
