@@ -370,15 +370,15 @@ def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_t
             pgq = self._convert_query(query, params)
             prep, name = self._get_prepared(pgq, prepare)
             result_format = self.format if binary is None else pq.Format.BINARY if binary else pq.Format.TEXT
+            ahead = [settings] if conn.autocommit else [conn._get_tx_start_command(), settings]
+            preparing = prep is Prepare.SHOULD
+            answers, read_all = [], False
             pgconn.enter_pipeline_mode()
             try:
-                commands = [] if conn.autocommit else [conn._get_tx_start_command()]
-                commands.append(settings)
-                for command in commands:
+                for command in ahead:
                     pgconn.send_query_params(command, None)
-                if prep is Prepare.SHOULD:
+                if preparing:
                     pgconn.send_prepare(name, pgq.query, param_types=pgq.types)
-                    commands.append(b"PREPARE")
                 if prep is Prepare.NO:
                     pgconn.send_query_params(
                         pgq.query, pgq.params, param_formats=pgq.formats, param_types=pgq.types,
@@ -388,16 +388,20 @@ def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_t
                     pgconn.send_query_prepared(name, pgq.params, param_formats=pgq.formats, result_format=result_format)
                 pgconn.pipeline_sync()
                 yield from generators.send(pgconn)
-                answers = []
-                for _ in range(len(commands) + 2):  # the commands, the statement, the Sync
+                for _ in range(len(ahead) + preparing + 2):  # and the statement's, and the Sync's
                     answers.append((yield from generators.fetch_many(pgconn)))
+                read_all = True
             finally:
                 if pgconn.status != pq.ConnStatus.BAD:
-                    pgconn.exit_pipeline_mode()
+                    try:
+                        pgconn.exit_pipeline_mode()
+                    except psycopg.OperationalError:
+                        if read_all:  # else answers left unread: the error that left them says more
+                            raise
             *before, results, _sync = answers
             for (result,) in before:
                 if result.status == pq.ExecStatus.FATAL_ERROR:
-                    raise psycopg.errors.error_from_result(result, encoding=conn.pgconn._encoding)
+                    raise psycopg.errors.error_from_result(result, encoding=pgconn._encoding)
             key = conn._prepared.maybe_add_to_cache(pgq, prep, name)
             if key is not None:
                 conn._prepared.validate(key, prep, name, results)
