@@ -91,3 +91,18 @@ def test_executemany_first_in_its_transaction_runs_each_statement_in_the_shop(en
                 seen.append(cursor.fetchone())
 
     assert seen == [(1, "1", "board_app"), (2, "1", "board_app")]
+
+
+@pytest.mark.parametrize("in_a_transaction", [False, True], ids=["autocommit", "transaction"])
+def test_without_psycopgs_private_pieces_the_settings_still_go_with_the_statement(
+    engine, monkeypatch, in_a_transaction
+):
+    monkeypatch.setattr("board.db.SENDS_BEHIND_SETTINGS", False)
+    with engine.connect() if in_a_transaction else one_statement(engine) as conn:
+        in_the_statement = tuple(conn.execute(text(SEEN)).one())
+        if in_a_transaction:
+            conn.commit()
+        afterwards = psycopg.Cursor(conn.connection.driver_connection).execute(SEEN).fetchone()
+
+    assert in_the_statement[:2] == ("1", "board_app")
+    assert afterwards[0] == ""
