@@ -336,15 +336,23 @@ def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_t
             credential = (None, "" if shop_id is None else str(shop_id))
         return settings_for(_as_operator.get(), *credential)
 
+    def begins_transaction(connection: psycopg.Connection) -> bool:
+        return connection.autocommit or connection.pgconn.transaction_status == TransactionStatus.IDLE
+
+    @contextmanager
+    def behind_settings(connection: psycopg.Connection) -> Iterator[None]:
+        """psycopg's own pipeline, the settings first: for executemany, and where _execute_behind_gen cannot be."""
+        with connection.pipeline():
+            psycopg.Cursor(connection).execute(settings_now())
+            yield
+
     class CursorInShop(psycopg.Cursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
             connection = self.connection
-            first = connection.autocommit or connection.pgconn.transaction_status == TransactionStatus.IDLE
-            if not first or (_finds_its_shop.get() and not pooled):
+            if not begins_transaction(connection) or (_finds_its_shop.get() and not pooled):
                 return super().execute(query, params, prepare=prepare, binary=binary)
             if not SENDS_BEHIND_SETTINGS:
-                with connection.pipeline():
-                    psycopg.Cursor(connection).execute(settings_now())
+                with behind_settings(connection):
                     super().execute(query, params, prepare=prepare, binary=binary)
                 return self
             with connection.lock:
@@ -411,13 +419,10 @@ def cursor_in_shop(role: str, *, pooled: bool, lock_timeout_ms: int, statement_t
             yield from conn._prepared.maintain_gen(conn)
 
         def executemany(self, query, params_seq, **kwargs):
-            connection = self.connection
-            if connection.autocommit or connection.pgconn.transaction_status == TransactionStatus.IDLE:
-                with connection.pipeline():
-                    psycopg.Cursor(connection).execute(settings_now())
-                    super().executemany(query, params_seq, **kwargs)
-                return None
-            return super().executemany(query, params_seq, **kwargs)
+            if not begins_transaction(self.connection):
+                return super().executemany(query, params_seq, **kwargs)
+            with behind_settings(self.connection):
+                return super().executemany(query, params_seq, **kwargs)
 
     return CursorInShop
 

@@ -552,7 +552,7 @@ def row_security_section(runs: list[dict]) -> list[str]:
     lines += ["", f"- added by setting the shop with each statement: {cost['added_ms']:.3f} ms per cycle", ""]
     served = cost.get("served")
     if served:
-        medians = {name: statistics.median(values) for name, values in served.items()}
+        medians = served_medians(cost)
         lines += [
             f"Served, the same two ways: k6 at 16 VUs on {ALL_CARDS:,} cards for {ROW_SECURITY_SERVED_S} s against the service and "
             "against the service with its connections in shop 1 for life and no settings sent (`perf/shop_held/sitecustomize.py` "
@@ -565,17 +565,19 @@ def row_security_section(runs: list[dict]) -> list[str]:
             lines.append(f"| {name} | {' / '.join(f'{v:.2f}' for v in values)} | {medians[name]:.2f} |")
         lines += [
             "",
-            f"- added by setting the shop with each statement, served: {served_row_security(cost)[0]:.3f} ms per cycle",
+            f"- added by setting the shop with each statement, served: {served_added(medians):.3f} ms per cycle",
             "",
         ]
     return lines
 
 
-def served_row_security(cost: dict) -> tuple[float, float]:
-    """What setting the shop adds per cycle served (median against median), and the service's median."""
-    medians = {name: statistics.median(values) for name, values in cost["served"].items()}
-    service = medians["shop with each statement"]
-    return service - medians["shop for the connection's life"], service
+def served_medians(cost: dict) -> dict[str, float]:
+    return {name: statistics.median(values) for name, values in cost["served"].items()}
+
+
+def served_added(medians: dict[str, float]) -> float:
+    """What setting the shop adds per cycle served, median against median."""
+    return medians["shop with each statement"] - medians["shop for the connection's life"]
 
 
 def hot_path(url, pooler: str | None, cycles: int = HOT_PATH_CYCLES) -> dict:
@@ -1978,7 +1980,8 @@ def targets(
             check("service / pgbench limit, 16 clients, 10,000 cards: >= 0.12", f"{ratio:.3f}", ratio >= 0.12)
     cost = next((r for r in runs if r["tool"] == "row security"), None)
     if cost and cost.get("served"):
-        added, service_ms = served_row_security(cost)
+        medians = served_medians(cost)
+        added, service_ms = served_added(medians), medians["shop with each statement"]
         check(
             "row security: at most 5% of app CPU per cycle, 16 VUs, 10,000 cards (served)",
             f"{added:.3f} of {service_ms:.2f} ms: {added / service_ms:.1%}",
